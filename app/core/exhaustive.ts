@@ -1,0 +1,7 @@
+/**
+ * Put in the `default:` of a switch over a discriminated union: if a case is missing, the value
+ * is not `never` and the switch stops compiling. At run time (an unvalidated value) it throws.
+ */
+export function missingCase(value: never): never {
+  throw new Error(`Unhandled case: ${JSON.stringify(value)}`);
+}

@@ -1,0 +1,314 @@
+/**
+ * The policy: every setting IT can set on a workstation, its safe default, its allowed range and
+ * its description. One table is the single source of truth: the zod schema, the validation
+ * messages, the README's table and (later) the ADMX/ADML templates are all derived from it, so a
+ * setting cannot exist in the code and be missing from Group Policy.
+ */
+import { z } from 'zod';
+
+type Text = { readonly fr: string; readonly en: string };
+
+interface SettingBase<T> {
+  readonly default: T;
+  readonly description: Text;
+}
+export interface IntegerSetting extends SettingBase<number> {
+  readonly type: 'integer';
+  readonly min: number;
+  readonly max: number;
+  readonly unit: string;
+}
+export interface EnumSetting<V extends string = string> extends SettingBase<V> {
+  readonly type: 'enum';
+  readonly values: readonly V[];
+}
+export interface BooleanSetting extends SettingBase<boolean> {
+  readonly type: 'boolean';
+}
+export interface StringSetting extends SettingBase<string> {
+  readonly type: 'string';
+  readonly pattern: RegExp;
+  readonly patternHint: string;
+  readonly maxLength: number;
+}
+export interface TimeListSetting extends SettingBase<readonly string[]> {
+  readonly type: 'time-list';
+  readonly maxItems: number;
+}
+export type Setting = IntegerSetting | EnumSetting | BooleanSetting | StringSetting | TimeListSetting;
+
+const integer = (min: number, max: number, def: number, unit: string, description: Text): IntegerSetting => ({
+  type: 'integer',
+  min,
+  max,
+  default: def,
+  unit,
+  description,
+});
+const oneOf = <V extends string>(values: readonly V[], def: V, description: Text): EnumSetting<V> => ({
+  type: 'enum',
+  values,
+  default: def,
+  description,
+});
+const flag = (def: boolean, description: Text): BooleanSetting => ({ type: 'boolean', default: def, description });
+
+export const SESSION_MODES = ['shared-kiosk', 'os-lock'] as const;
+export const LOCALES = ['fr', 'en'] as const;
+export const CONTACT_CARD_REMOVAL = ['lock', 'end-grace', 'ignore'] as const;
+export const TAP_OVER_PREVIOUS = ['suspend', 'close'] as const;
+
+export const POLICY_SETTINGS = {
+  mode: oneOf(SESSION_MODES, 'shared-kiosk', {
+    en: 'shared-kiosk: one generic OS session behind a full-screen lock overlay, applications switched per person; os-lock: personal OS sessions, tap-out locks the OS session.',
+    fr: "shared-kiosk : une session OS générique derrière un écran de verrouillage plein écran, applications basculées par personne ; os-lock : sessions OS personnelles, le retrait verrouille la session OS.",
+  }),
+  workstationName: {
+    type: 'string',
+    default: '',
+    pattern: /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$|^$/,
+    patternHint: 'letters, digits, ".", "_" or "-", at most 63 characters; empty means the host name',
+    maxLength: 63,
+    description: {
+      en: 'Name of this workstation in the audit trail and on the lock screen. Empty: the host name.',
+      fr: "Nom du poste dans la traçabilité et sur l'écran de verrouillage. Vide : le nom d'hôte.",
+    },
+  } satisfies StringSetting,
+  locale: oneOf(LOCALES, 'fr', { en: 'Language of the screens.', fr: 'Langue des écrans.' }),
+  graceRetapMinutes: integer(0, 720, 240, 'minutes', {
+    en: 'After a full badge + PIN sign-in on this workstation, a re-tap within this period needs no PIN. 0 disables grace re-tap.',
+    fr: 'Après une connexion complète badge + code PIN sur ce poste, un nouveau badgeage dans ce délai ne demande pas le code. 0 désactive.',
+  }),
+  otherTapInEndsGrace: flag(false, {
+    en: "When true, another person's full sign-in on this workstation ends everyone else's grace re-tap.",
+    fr: "Si vrai, la connexion complète d'une autre personne sur ce poste met fin au badgeage sans code des autres.",
+  }),
+  tapOutUndoSeconds: integer(0, 30, 5, 'seconds', {
+    en: 'Tapping out locks after this undo window; a touch or a re-tap within it cancels the lock. 0 locks at once.',
+    fr: 'Le retrait verrouille après ce délai d’annulation ; un toucher ou un nouveau badgeage l’annule. 0 verrouille immédiatement.',
+  }),
+  inactivityLockMinutes: integer(0, 240, 10, 'minutes', {
+    en: 'Lock the workstation after this much inactivity. 0 disables the inactivity lock.',
+    fr: "Verrouiller le poste après cette durée d'inactivité. 0 désactive.",
+  }),
+  pinEntryTimeoutSeconds: integer(10, 300, 30, 'seconds', {
+    en: 'A PIN prompt left unanswered this long is cancelled.',
+    fr: 'Une demande de code PIN sans réponse pendant ce délai est annulée.',
+  }),
+  authenticationTimeoutSeconds: integer(2, 120, 15, 'seconds', {
+    en: 'Longest wait for the card or the identity provider before the sign-in fails safely.',
+    fr: "Attente maximale de la carte ou du fournisseur d'identité avant un échec sûr.",
+  }),
+  maxSuspendedSessions: integer(0, 10, 3, 'sessions', {
+    en: 'How many suspended sessions (tap-over) are kept on one workstation; the oldest is closed first.',
+    fr: 'Nombre de sessions suspendues (changement d’utilisateur) gardées sur un poste ; la plus ancienne est fermée en premier.',
+  }),
+  maxSuspendedMinutes: integer(1, 1440, 480, 'minutes', {
+    en: 'A suspended session older than this is closed.',
+    fr: 'Une session suspendue plus ancienne que ce délai est fermée.',
+  }),
+  tapOverPreviousSession: oneOf(TAP_OVER_PREVIOUS, 'suspend', {
+    en: "What happens to the signed-in person's session when someone else taps in: suspend (kept) or close.",
+    fr: 'Sort de la session en cours quand une autre personne badge : suspend (conservée) ou close (fermée).',
+  }),
+  contactCardRemoval: oneOf(CONTACT_CARD_REMOVAL, 'lock', {
+    en: "When the signed-in person's contact card is pulled out: lock (and end grace), end-grace only, or ignore.",
+    fr: 'Au retrait de la carte à contact de la personne connectée : lock (verrouiller et finir la période de grâce), end-grace, ou ignore.',
+  }),
+  shiftBoundaries: {
+    type: 'time-list',
+    default: ['07:00', '14:00', '21:00'],
+    maxItems: 8,
+    description: {
+      en: 'Local times (HH:MM) at which shifts change; grace re-tap ends at each.',
+      fr: 'Heures locales (HH:MM) de changement d’équipe ; la période de grâce se termine à chacune.',
+    },
+  } satisfies TimeListSetting,
+  pinMinLength: integer(4, 12, 4, 'digits', {
+    en: 'Shortest PIN accepted by the PIN pad.',
+    fr: 'Longueur minimale du code PIN.',
+  }),
+  pinMaxLength: integer(4, 12, 8, 'digits', {
+    en: 'Longest PIN accepted by the PIN pad.',
+    fr: 'Longueur maximale du code PIN.',
+  }),
+  breakGlassEnabled: flag(false, {
+    en: 'Allow emergency (break-glass) access: loud, time-limited and audited for review.',
+    fr: "Autoriser l'accès d'urgence (bris de glace) : signalé, limité dans le temps, tracé pour revue.",
+  }),
+  breakGlassMinutes: integer(5, 120, 30, 'minutes', {
+    en: 'How long a break-glass access lasts.',
+    fr: "Durée d'un accès d'urgence.",
+  }),
+} as const satisfies Record<string, Setting>;
+
+export type PolicyKey = keyof typeof POLICY_SETTINGS;
+type ValueOf<S> =
+  S extends EnumSetting<infer V>
+    ? V
+    : S extends IntegerSetting
+      ? number
+      : S extends BooleanSetting
+        ? boolean
+        : S extends TimeListSetting
+          ? readonly string[]
+          : string;
+
+export type Policy = { readonly [K in PolicyKey]: ValueOf<(typeof POLICY_SETTINGS)[K]> };
+
+const TIME_OF_DAY = /^([01]\d|2[0-3]):[0-5]\d$/;
+
+function describeAllowed(setting: Setting): string {
+  switch (setting.type) {
+    case 'integer':
+      return `an integer from ${setting.min} to ${setting.max} (${setting.unit})`;
+    case 'enum':
+      return `one of ${setting.values.map((v) => `"${v}"`).join(', ')}`;
+    case 'boolean':
+      return 'true or false';
+    case 'string':
+      return setting.patternHint;
+    case 'time-list':
+      return `a list of at most ${setting.maxItems} distinct local times "HH:MM"`;
+  }
+}
+
+function schemaFor(setting: Setting): z.ZodType {
+  switch (setting.type) {
+    case 'integer':
+      return z.number().int().min(setting.min).max(setting.max);
+    case 'enum':
+      return z.enum(setting.values as [string, ...string[]]);
+    case 'boolean':
+      return z.boolean();
+    case 'string':
+      return z.string().max(setting.maxLength).regex(setting.pattern);
+    case 'time-list':
+      return z
+        .array(z.string().regex(TIME_OF_DAY))
+        .max(setting.maxItems)
+        .refine((list) => new Set(list).size === list.length);
+  }
+}
+
+const settingEntries = Object.entries(POLICY_SETTINGS) as [PolicyKey, Setting][];
+
+export const DEFAULT_POLICY: Policy = Object.freeze(
+  Object.fromEntries(settingEntries.map(([key, setting]) => [key, setting.default])),
+) as Policy;
+
+export interface PolicyProblem {
+  /** The setting at fault ("" for the document as a whole). */
+  readonly field: string;
+  /** One sentence naming the field, what is allowed and what was found. */
+  readonly message: string;
+}
+
+export type PolicyValidation =
+  | { readonly ok: true; readonly policy: Policy }
+  | { readonly ok: false; readonly problems: readonly PolicyProblem[] };
+
+function show(value: unknown): string {
+  const text = JSON.stringify(value);
+  if (text === undefined) return String(value);
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+/**
+ * Validates a policy document (already parsed from JSON, the registry or a test): every key must
+ * be a known setting with an allowed value. Missing keys take their defaults.
+ */
+export function validatePolicy(input: unknown): PolicyValidation {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    return {
+      ok: false,
+      problems: [{ field: '', message: `the policy must be a JSON object of settings; got ${show(input)}` }],
+    };
+  }
+  const problems: PolicyProblem[] = [];
+  const result: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(input)) {
+    const setting = (POLICY_SETTINGS as Record<string, Setting>)[key];
+    if (!setting) {
+      problems.push({
+        field: key,
+        message: `${key}: unknown setting (known settings: ${Object.keys(POLICY_SETTINGS).join(', ')})`,
+      });
+      continue;
+    }
+    const parsed = schemaFor(setting).safeParse(value);
+    if (parsed.success) result[key] = parsed.data;
+    else problems.push({ field: key, message: `${key}: must be ${describeAllowed(setting)}; got ${show(value)}` });
+  }
+  const merged = { ...DEFAULT_POLICY, ...result } as Policy;
+  if (merged.pinMinLength > merged.pinMaxLength) {
+    problems.push({
+      field: 'pinMinLength',
+      message: `pinMinLength: must not exceed pinMaxLength (${merged.pinMaxLength}); got ${merged.pinMinLength}`,
+    });
+  }
+  return problems.length > 0 ? { ok: false, problems } : { ok: true, policy: Object.freeze(merged) };
+}
+
+/**
+ * The safe fallback the agent uses when told to start on a broken policy: every valid setting is
+ * kept, every invalid or unknown one is dropped (so its default applies), and the problems are
+ * returned for the audit trail.
+ */
+export function policyWithFallback(input: unknown): { policy: Policy; problems: readonly PolicyProblem[] } {
+  const checked = validatePolicy(input);
+  if (checked.ok) return { policy: checked.policy, problems: [] };
+  const bad = new Set(checked.problems.map((p) => p.field));
+  const kept =
+    typeof input === 'object' && input !== null && !Array.isArray(input)
+      ? Object.fromEntries(Object.entries(input).filter(([key]) => !bad.has(key)))
+      : {};
+  const retried = validatePolicy(kept);
+  // A cross-field problem (pin lengths) survives the first filter; defaults then settle it.
+  const policy = retried.ok ? retried.policy : DEFAULT_POLICY;
+  return { policy, problems: checked.problems };
+}
+
+/** Parses policy text (a JSON file), reporting a syntax error the way IT will read it. */
+export function parsePolicyText(text: string): PolicyValidation & { readonly raw?: unknown } {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    const detail = error instanceof Error ? error.message : String(error);
+    return { ok: false, problems: [{ field: '', message: `the policy is not valid JSON: ${detail}` }] };
+  }
+  return { ...validatePolicy(raw), raw };
+}
+
+export function describeSetting(key: PolicyKey): { allowed: string; default: string } {
+  const setting: Setting = POLICY_SETTINGS[key];
+  return { allowed: describeAllowed(setting), default: JSON.stringify(setting.default) };
+}
+
+/** Minutes since local midnight of each shift boundary, sorted. */
+export function shiftBoundaryMinutes(policy: Policy): number[] {
+  return policy.shiftBoundaries
+    .map((hhmm) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5)))
+    .sort((a, b) => a - b);
+}
+
+/**
+ * The first shift boundary strictly after `now`, as epoch milliseconds, given the workstation's
+ * offset from UTC at that moment (the caller asks the OS; the core has no time zone).
+ */
+export function nextShiftBoundary(policy: Policy, now: number, utcOffsetMinutes: number): number | null {
+  const boundaries = shiftBoundaryMinutes(policy);
+  if (boundaries.length === 0) return null;
+  const minuteMs = 60_000;
+  const dayMs = 24 * 60 * minuteMs;
+  const local = now + utcOffsetMinutes * minuteMs;
+  const localMidnight = Math.floor(local / dayMs) * dayMs;
+  for (const dayOffset of [0, 1]) {
+    for (const minutes of boundaries) {
+      const candidate = localMidnight + dayOffset * dayMs + minutes * minuteMs;
+      if (candidate > local) return candidate - utcOffsetMinutes * minuteMs;
+    }
+  }
+  return null;
+}

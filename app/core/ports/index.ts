@@ -1,0 +1,17 @@
+export type { AuditSink } from './audit-sink.js';
+export type { BadgeSource, BadgeSourceEvent, ReaderInfo } from './badge-source.js';
+export type { CardError, CardIdentity, CardSession } from './card-session.js';
+export type { Clock } from './clock.js';
+export type { EssoDriver, FillStep, LoginWindow } from './esso-driver.js';
+export type {
+  IdentityProvider,
+  IdpFailure,
+  IdpResult,
+  RefreshResult,
+  SignedInPerson,
+  TokenSet,
+} from './identity-provider.js';
+export type { OsSessionController, OsSessionEvent } from './os-session.js';
+export type { PinCheck, PinVerifier } from './pin-verifier.js';
+export type { PolicyRead, PolicySource } from './policy-source.js';
+export type { SecretStore } from './secret-store.js';

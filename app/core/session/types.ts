@@ -1,0 +1,196 @@
+/**
+ * The workstation session: its states, the events that move it and the effects it asks for.
+ * Events are validated at run time (zod) because they arrive from adapters and the UI; states
+ * and effects are produced only by the machine itself.
+ */
+import { z } from 'zod';
+import type { AuditDraft } from '../audit.js';
+import {
+  badgePresentationSchema,
+  personSchema,
+  type AuthMethod,
+  type BadgeKind,
+  type BadgePresentation,
+  type Person,
+} from '../identity.js';
+import type { MessageKey, MessageParams } from '../messages.js';
+
+/** A person whose session is open on this workstation (foreground or suspended). */
+export interface SessionUser extends Person {
+  readonly badgeId: string;
+  readonly badgeKind: BadgeKind;
+  readonly readerName: string;
+  readonly contactCard: boolean;
+  /** How the session was last entered. */
+  readonly method: AuthMethod;
+  /** Time of this person's last full second-factor sign-in on this workstation. */
+  readonly fullAuthAt: number;
+  /** Signed in while the IdP was unreachable. */
+  readonly offline: boolean;
+}
+
+export interface SuspendedSession {
+  readonly user: SessionUser;
+  readonly suspendedAt: number;
+}
+
+/** The right to re-tap without a PIN, earned by a full sign-in on this workstation. */
+export interface GraceEntry {
+  readonly badgeId: string;
+  readonly person: Person;
+  readonly badgeKind: BadgeKind;
+  readonly contactCard: boolean;
+  readonly fullAuthAt: number;
+  readonly expiresAt: number;
+}
+
+/** A badge being identified and authenticated, possibly on top of someone's active session. */
+export interface Interaction {
+  readonly attemptId: number;
+  readonly badge: BadgePresentation;
+  readonly person: Person | null;
+  readonly pinTriesLeft: number | null;
+  readonly wrongPins: number;
+  /** The session that stays underneath during a tap-over, restored if the newcomer gives up. */
+  readonly over: SessionUser | null;
+  /** When this step gives up on its own (PIN not typed, card or IdP not answering). */
+  readonly deadline: number;
+}
+
+export type Phase =
+  | { readonly kind: 'locked' }
+  | { readonly kind: 'identifying'; readonly interaction: Interaction }
+  | { readonly kind: 'switching'; readonly interaction: Interaction }
+  | { readonly kind: 'awaiting-pin'; readonly interaction: Interaction }
+  | { readonly kind: 'authenticating'; readonly interaction: Interaction }
+  | { readonly kind: 'active'; readonly user: SessionUser }
+  | { readonly kind: 'offline-active'; readonly user: SessionUser }
+  | { readonly kind: 'locking'; readonly user: SessionUser; readonly undoUntil: number }
+  | { readonly kind: 'break-glass'; readonly user: SessionUser; readonly expiresAt: number };
+
+export type PhaseKind = Phase['kind'];
+export const PHASE_KINDS: readonly PhaseKind[] = [
+  'locked',
+  'identifying',
+  'switching',
+  'awaiting-pin',
+  'authenticating',
+  'active',
+  'offline-active',
+  'locking',
+  'break-glass',
+];
+
+export interface SessionState {
+  readonly phase: Phase;
+  readonly suspended: readonly SuspendedSession[];
+  readonly grace: readonly GraceEntry[];
+  /** Source of attempt IDs: a result for an abandoned attempt must never be applied. */
+  readonly nextAttemptId: number;
+}
+
+export const INITIAL_STATE: SessionState = Object.freeze({
+  phase: Object.freeze({ kind: 'locked' }),
+  suspended: [],
+  grace: [],
+  nextAttemptId: 1,
+});
+
+const attemptId = z.number().int().nonnegative();
+
+const authOutcomeSchema = z.discriminatedUnion('reason', [
+  z
+    .object({
+      reason: z.literal('ok'),
+      person: personSchema,
+      method: z.enum(['card-pin', 'badge-pin', 'ecps']),
+      offline: z.boolean(),
+    })
+    .strict(),
+  z.object({ reason: z.literal('wrong-pin'), triesLeft: z.number().int().min(0).max(15).nullable() }).strict(),
+  z
+    .object({
+      reason: z.literal('too-many-attempts'),
+      retryAfterSeconds: z.number().int().nonnegative().nullable(),
+    })
+    .strict(),
+  ...(['card-blocked', 'unknown-badge', 'idp-unreachable', 'idp-error', 'card-error', 'card-removed', 'timeout'] as const).map(
+    (reason) => z.object({ reason: z.literal(reason) }).strict(),
+  ),
+]);
+export type AuthOutcome = z.infer<typeof authOutcomeSchema>;
+export type AuthFailureReason = Exclude<AuthOutcome['reason'], 'ok'>;
+
+export const sessionEventSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('badge-presented'), badge: badgePresentationSchema }).strict(),
+  z
+    .object({ type: z.literal('badge-removed'), badgeId: z.string().min(1).max(64), readerName: z.string().min(1).max(256) })
+    .strict(),
+  z
+    .object({
+      type: z.literal('badge-identified'),
+      attemptId,
+      person: personSchema.nullable(),
+      pinTriesLeft: z.number().int().min(0).max(15).nullable(),
+    })
+    .strict(),
+  z.object({ type: z.literal('badge-unreadable'), attemptId, reason: z.string().max(200) }).strict(),
+  z.object({ type: z.literal('pin-entered'), attemptId }).strict(),
+  z.object({ type: z.literal('pin-cancelled'), attemptId }).strict(),
+  z.object({ type: z.literal('auth-result'), attemptId, outcome: authOutcomeSchema }).strict(),
+  z.object({ type: z.literal('inactivity-timeout') }).strict(),
+  z.object({ type: z.literal('undo') }).strict(),
+  z.object({ type: z.literal('shift-end') }).strict(),
+  z.object({ type: z.literal('reader-lost'), readerName: z.string().min(1).max(256) }).strict(),
+  z.object({ type: z.literal('manual-lock') }).strict(),
+  z.object({ type: z.literal('power-suspend') }).strict(),
+  z.object({ type: z.literal('power-resume') }).strict(),
+  z.object({ type: z.literal('revoked'), personId: z.string().min(1).max(256) }).strict(),
+  z.object({ type: z.literal('tick') }).strict(),
+  z
+    .object({
+      type: z.literal('break-glass-requested'),
+      person: personSchema,
+      justification: z.string().min(3).max(500),
+    })
+    .strict(),
+]);
+export type SessionEvent = z.infer<typeof sessionEventSchema>;
+export type SessionEventType = SessionEvent['type'];
+export const SESSION_EVENT_TYPES: readonly SessionEventType[] = sessionEventSchema.options.map(
+  (option) => option.shape.type.value,
+);
+
+export type Effect =
+  /** What the screen says now: the tap feedback, a greeting, an error. */
+  | { readonly type: 'feedback'; readonly message: MessageKey; readonly params: MessageParams }
+  /** Read the card or look the badge up, then report `badge-identified` or `badge-unreadable`. */
+  | { readonly type: 'identify-badge'; readonly attemptId: number; readonly badge: BadgePresentation }
+  /**
+   * Check the PIN the person submitted (card VERIFY or IdP) and get their tokens, then report
+   * `auth-result`. The PIN itself never enters the core: the agent holds it and zeroes it.
+   */
+  | {
+      readonly type: 'authenticate';
+      readonly attemptId: number;
+      readonly badge: BadgePresentation;
+      readonly person: Person | null;
+    }
+  /** Zero and forget any PIN held for an abandoned attempt. */
+  | { readonly type: 'discard-pin' }
+  | { readonly type: 'open-session'; readonly user: SessionUser }
+  | { readonly type: 'resume-session'; readonly user: SessionUser }
+  | { readonly type: 'suspend-session'; readonly personId: string }
+  | { readonly type: 'close-session'; readonly personId: string; readonly reason: string }
+  | { readonly type: 'lock-screen' }
+  | { readonly type: 'unlock-screen'; readonly personId: string }
+  /** After a grace re-tap: renew the person's tokens in the background. */
+  | { readonly type: 'refresh-tokens'; readonly personId: string }
+  | { readonly type: 'audit'; readonly record: AuditDraft };
+
+export type EffectType = Effect['type'];
+
+export interface Transition {
+  readonly state: SessionState;
+  readonly effects: readonly Effect[];
+}

@@ -1,0 +1,106 @@
+/**
+ * Relève's own lint rule: the dependency rules of DESIGN.md, checked on every import.
+ * Each file belongs to a layer by where it sits; each layer may import only from the layers
+ * listed for it, and only the bare packages listed for it. Why: a core that reaches for Node,
+ * a renderer that reaches for the agent, or app code that reaches into test/harness (a fake
+ * reader or demo IdP in a clinical build is an authentication bypass) must fail the build.
+ */
+import path from 'node:path';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+
+/** Layer of a repository-relative path, or null when the path is not layered. */
+function layerOf(relative) {
+  const parts = relative.split(path.sep);
+  if (parts[0] === 'test') return 'test';
+  if (parts[0] !== 'app') return null;
+  const layer = parts[1];
+  if (layer === 'core' && parts[2] === 'ports') return 'core';
+  return ['core', 'adapters', 'agent', 'ipc', 'main', 'preload', 'renderer'].includes(layer) ? layer : null;
+}
+
+/** Which of our layers each layer may import. */
+const ALLOWED_LAYERS = {
+  core: ['core'],
+  adapters: ['core', 'adapters'],
+  agent: ['core', 'adapters', 'agent', 'ipc'],
+  ipc: ['ipc'],
+  main: ['main', 'agent', 'ipc', 'core'],
+  preload: ['preload', 'ipc'],
+  renderer: ['renderer', 'ipc'],
+  test: ['core', 'adapters', 'agent', 'ipc', 'main', 'preload', 'renderer', 'test'],
+};
+
+/** Which bare packages each layer may import (true: any). */
+const ALLOWED_PACKAGES = {
+  // Pure libraries only: no runtime, no I/O.
+  core: ['zod'],
+  ipc: ['zod'],
+  adapters: true,
+  agent: true,
+  main: true,
+  // The preload sees only contextBridge/ipcRenderer; the renderer sees nothing of Node or Electron.
+  preload: ['electron'],
+  renderer: [],
+  test: true,
+};
+
+function packageName(specifier) {
+  if (specifier.startsWith('node:')) return specifier;
+  const parts = specifier.split('/');
+  return specifier.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0];
+}
+
+export const layersRule = {
+  meta: {
+    type: 'problem',
+    docs: { description: 'enforce the layer dependency rules of DESIGN.md' },
+    schema: [],
+    messages: {
+      layer: '{{from}} may not import from {{to}} ("{{specifier}}"): allowed layers are {{allowed}}.',
+      package: '{{from}} may not import the package "{{specifier}}": allowed packages are {{allowed}}.',
+    },
+  },
+  create(context) {
+    const file = path.relative(ROOT, context.filename);
+    const from = layerOf(file);
+    if (!from) return {};
+    function check(node, specifier) {
+      if (typeof specifier !== 'string') return;
+      if (specifier.startsWith('.') || specifier.startsWith('/')) {
+        const target = path.relative(ROOT, path.resolve(path.dirname(context.filename), specifier));
+        const to = layerOf(target) ?? 'outside app/';
+        if (!ALLOWED_LAYERS[from].includes(to)) {
+          context.report({
+            node,
+            messageId: 'layer',
+            data: { from, to, specifier, allowed: ALLOWED_LAYERS[from].join(', ') },
+          });
+        }
+        return;
+      }
+      const allowed = ALLOWED_PACKAGES[from];
+      if (allowed === true) return;
+      if (!allowed.includes(packageName(specifier))) {
+        context.report({
+          node,
+          messageId: 'package',
+          data: { from, specifier, allowed: allowed.length ? allowed.join(', ') : 'none' },
+        });
+      }
+    }
+    return {
+      ImportDeclaration: (node) => check(node, node.source.value),
+      ExportNamedDeclaration: (node) => node.source && check(node, node.source.value),
+      ExportAllDeclaration: (node) => check(node, node.source.value),
+      ImportExpression: (node) => node.source.type === 'Literal' && check(node, node.source.value),
+      CallExpression: (node) => {
+        if (node.callee.type === 'Identifier' && node.callee.name === 'require' && node.arguments[0]?.type === 'Literal') {
+          check(node, node.arguments[0].value);
+        }
+      },
+    };
+  },
+};
+
+export default { rules: { layers: layersRule } };
