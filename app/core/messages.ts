@@ -6,6 +6,7 @@
 export const MESSAGE_KEYS = [
   'reading-badge',
   'greeting-pin',
+  'enter-pin',
   'last-try',
   'checking',
   'welcome',

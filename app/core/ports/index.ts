@@ -15,3 +15,4 @@ export type { OsSessionController, OsSessionEvent } from './os-session.js';
 export type { PinCheck, PinVerifier } from './pin-verifier.js';
 export type { PolicyRead, PolicySource } from './policy-source.js';
 export type { SecretStore } from './secret-store.js';
+export type { DiagnosticLog, LogFields } from './diagnostic-log.js';

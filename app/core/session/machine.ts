@@ -160,12 +160,12 @@ function lockNow(step: Step, state: SessionState, user: SessionUser, reason: str
  * Brings a person to the foreground: their suspended session resumes if there is one, otherwise
  * a new one opens. The caller has already set aside whoever was in the foreground.
  */
-function bringForward(step: Step, state: SessionState, user: SessionUser): SessionState {
+function bringForward(step: Step, state: SessionState, user: SessionUser, reason: string): SessionState {
   const suspended = state.suspended.find((s) => s.user.personId === user.personId);
   if (suspended) step.effect({ type: 'resume-session', user });
   else step.effect({ type: 'open-session', user });
   step.effect({ type: 'unlock-screen', personId: user.personId });
-  step.audit(suspended ? 'session-resumed' : 'session-opened', 'success', user.method, {
+  step.audit(suspended ? 'session-resumed' : 'session-opened', 'success', reason, {
     person: user,
     badgeKind: user.badgeKind,
     method: user.method,
@@ -209,12 +209,7 @@ function graceRetap(
   badge: BadgePresentation,
   current: SessionUser | null,
 ): SessionState {
-  let next = state;
-  if (current) {
-    step.feedback('switching-user', { previous: current.displayName });
-    next = setAside(step, next, current, 'tap-over');
-  }
-  const suspended = next.suspended.find((s) => s.user.personId === entry.person.personId);
+  const suspended = state.suspended.find((s) => s.user.personId === entry.person.personId);
   const user: SessionUser = {
     ...entry.person,
     badgeId: badge.badgeId,
@@ -225,13 +220,15 @@ function graceRetap(
     fullAuthAt: entry.fullAuthAt,
     offline: suspended?.user.offline ?? false,
   };
+  const reason = current ? 'grace-tap-over' : 'grace-re-tap';
+  step.audit('authentication', 'success', reason, { person: user, badgeKind: badge.kind, method: 'grace' });
+  let next = state;
+  if (current) {
+    step.feedback('switching-user', { previous: current.displayName });
+    next = setAside(step, next, current, 'tap-over');
+  }
   step.feedback('welcome-back', { name: user.displayName });
-  step.audit('authentication', 'success', current ? 'grace-tap-over' : 'grace-re-tap', {
-    person: user,
-    badgeKind: badge.kind,
-    method: 'grace',
-  });
-  next = bringForward(step, next, user);
+  next = bringForward(step, next, user, reason);
   step.effect({ type: 'refresh-tokens', personId: user.personId });
   return next;
 }
@@ -320,7 +317,7 @@ function signIn(
     // The same person re-authenticated on top of their own session: it simply continues.
     return withPhase(next, activePhase(user));
   }
-  return bringForward(step, next, user);
+  return bringForward(step, next, user, over ? 'tap-over' : 'tap-in');
 }
 
 function onAuthFailure(
@@ -485,7 +482,8 @@ function onInteraction(
         pinTriesLeft: event.pinTriesLeft,
         deadline: step.now + step.policy.pinEntryTimeoutSeconds * SECOND,
       };
-      step.feedback(event.pinTriesLeft === 1 ? 'last-try' : 'greeting-pin', {
+      const greeting: MessageKey = event.person ? 'greeting-pin' : 'enter-pin';
+      step.feedback(event.pinTriesLeft === 1 ? 'last-try' : greeting, {
         name: event.person?.displayName ?? '',
         triesLeft: event.pinTriesLeft ?? '',
       });

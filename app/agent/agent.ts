@@ -1,0 +1,532 @@
+/**
+ * composeAgent: the one place where the session machine meets the adapters. It serialises
+ * events through the pure machine, carries out the effects it returns, keeps the PIN out of
+ * the core (held here in a Uint8Array, zeroed as soon as it has been used or abandoned), and
+ * publishes what the UI and the CLI may see: state snapshots, feedback text, audit records.
+ * Never a token, never a PIN.
+ */
+import type { AuditRecord } from '../core/audit.js';
+import type { Person } from '../core/identity.js';
+import { formatMessage, type Catalogue, type MessageKey, type MessageParams } from '../core/messages.js';
+import { checkPinFormat, zeroize, type PinFormatProblem } from '../core/pin.js';
+import { nextShiftBoundary, type Policy, type PolicyProblem } from '../core/policy.js';
+import type {
+  AuditSink,
+  BadgeSource,
+  BadgeSourceEvent,
+  CardSession,
+  DiagnosticLog,
+  Clock,
+  IdentityProvider,
+  IdpResult,
+  OsSessionController,
+  PinVerifier,
+  ReaderInfo,
+  SecretStore,
+  TokenSet,
+} from '../core/ports/index.js';
+import { dispatch as dispatchEvent, foregroundUser, nextDeadline } from '../core/session/machine.js';
+import {
+  INITIAL_STATE,
+  type AuthOutcome,
+  type Effect,
+  type Phase,
+  type SessionEvent,
+  type SessionState,
+} from '../core/session/types.js';
+
+
+export interface AgentAdapters {
+  readonly clock: Clock;
+  readonly badgeSources: readonly BadgeSource[];
+  /** CPS cards (null when no PC/SC stack is configured). */
+  readonly cards: (CardSession & PinVerifier) | null;
+  readonly idp: IdentityProvider;
+  readonly osSession: OsSessionController;
+  /** The OS vault: where each person's tokens are kept. */
+  readonly secrets: SecretStore;
+  readonly audit: AuditSink;
+  readonly log: DiagnosticLog;
+  /** A unique ID for each audit record. */
+  readonly newId: () => string;
+  /** The host name, used when policy leaves the workstation name empty. */
+  readonly hostname: string;
+}
+
+export interface AgentOptions {
+  readonly catalogue: Catalogue;
+  /** Problems found in the policy when the agent was told to fall back to defaults: audited at start. */
+  readonly policyProblems?: readonly PolicyProblem[];
+}
+
+/** What the UI may show about the person in front of the screen. */
+export interface PersonView {
+  readonly displayName: string;
+  readonly profession: string | null;
+  readonly nationalId: string | null;
+}
+
+export interface AgentSnapshot {
+  readonly phase: Phase['kind'];
+  readonly user: PersonView | null;
+  /** The prompt in progress, if any: who is being asked for a PIN, on top of whom. */
+  readonly prompt: {
+    readonly attemptId: number;
+    readonly person: PersonView | null;
+    readonly pinTriesLeft: number | null;
+    readonly over: PersonView | null;
+  } | null;
+  readonly undoUntil: number | null;
+  readonly suspended: readonly PersonView[];
+  readonly readers: readonly ReaderInfo[];
+  readonly at: number;
+}
+
+export type AgentEvent =
+  | { readonly type: 'state'; readonly snapshot: AgentSnapshot }
+  | { readonly type: 'feedback'; readonly message: MessageKey; readonly params: MessageParams; readonly text: string; readonly at: number }
+  | { readonly type: 'audit'; readonly record: AuditRecord }
+  | { readonly type: 'rejected'; readonly reason: string; readonly at: number }
+  | { readonly type: 'source'; readonly detail: string; readonly available: boolean; readonly at: number };
+
+export type PinSubmission = { readonly accepted: true } | { readonly accepted: false; readonly problem: PinFormatProblem | 'no-prompt' };
+
+export interface Agent {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  snapshot(): AgentSnapshot;
+  policy(): Policy;
+  /** Feeds an event from outside (validated; a malformed one changes nothing and is reported). */
+  dispatch(event: unknown): Promise<void>;
+  /** Takes ownership of the PIN bytes: they are zeroed once used, refused or abandoned. */
+  submitPin(attemptId: number, pin: Uint8Array): Promise<PinSubmission>;
+  cancelPin(attemptId: number): Promise<void>;
+  undo(): Promise<void>;
+  manualLock(): Promise<void>;
+  subscribe(listener: (event: AgentEvent) => void): () => void;
+  /** Resolves once every event and effect under way has been handled (tests, demo, shutdown). */
+  idle(): Promise<void>;
+}
+
+function viewOf(person: Person | null): PersonView | null {
+  return person
+    ? { displayName: person.displayName, profession: person.profession, nationalId: person.nationalId }
+    : null;
+}
+
+function failureOutcome(result: IdpResult & { ok: false }): AuthOutcome {
+  const failure = result.failure;
+  switch (failure.reason) {
+    case 'wrong-pin':
+      return { reason: 'wrong-pin', triesLeft: failure.triesLeft };
+    case 'too-many-attempts':
+      return { reason: 'too-many-attempts', retryAfterSeconds: failure.retryAfterSeconds };
+    case 'unknown-badge':
+    case 'idp-unreachable':
+    case 'idp-error':
+    case 'timeout':
+      return { reason: failure.reason };
+  }
+}
+
+const TOKEN_ACCOUNT = (personId: string): string => `tokens:${personId}`;
+
+export function composeAgent(adapters: AgentAdapters, basePolicy: Policy, options: AgentOptions): Agent {
+  const policy: Policy = Object.freeze({
+    ...basePolicy,
+    workstationName: basePolicy.workstationName || adapters.hostname,
+  });
+  const { clock, log } = adapters;
+  let state: SessionState = INITIAL_STATE;
+  let queue: Promise<void> = Promise.resolve();
+  const background = new Set<Promise<void>>();
+  const listeners = new Set<(event: AgentEvent) => void>();
+  /** People seen on this workstation, by badge: lets a tap greet by name before the PIN. */
+  const knownBadges = new Map<string, Person>();
+  let heldPin: { attemptId: number; bytes: Uint8Array } | null = null;
+  let cancelTick: (() => void) | null = null;
+  let cancelShift: (() => void) | null = null;
+  let stopOsWatch: (() => void) | null = null;
+  let running = false;
+
+  const emit = (event: AgentEvent): void => {
+    for (const listener of listeners) {
+      try {
+        listener(event);
+      } catch (error) {
+        log.error('agent listener failed', { error: String(error) });
+      }
+    }
+  };
+
+  const readers = (): ReaderInfo[] => adapters.badgeSources.flatMap((source) => source.readers());
+
+  const snapshot = (): AgentSnapshot => {
+    const { phase } = state;
+    const interaction =
+      phase.kind === 'identifying' ||
+      phase.kind === 'switching' ||
+      phase.kind === 'awaiting-pin' ||
+      phase.kind === 'authenticating'
+        ? phase.interaction
+        : null;
+    const foreground = foregroundUser(state);
+    return {
+      phase: phase.kind,
+      user: interaction ? null : viewOf(foreground),
+      prompt: interaction
+        ? {
+            attemptId: interaction.attemptId,
+            person: viewOf(interaction.person),
+            pinTriesLeft: interaction.pinTriesLeft,
+            over: viewOf(interaction.over),
+          }
+        : null,
+      undoUntil: phase.kind === 'locking' ? phase.undoUntil : null,
+      suspended: state.suspended.map((s) => viewOf(s.user)!),
+      readers: readers(),
+      at: clock.now(),
+    };
+  };
+
+  const forgetPin = (): void => {
+    if (heldPin) zeroize(heldPin.bytes);
+    heldPin = null;
+  };
+
+  const track = (task: Promise<void>): void => {
+    const tracked = task.catch((error: unknown) => log.error('background task failed', { error: String(error) }));
+    background.add(tracked);
+    void tracked.finally(() => background.delete(tracked));
+  };
+
+  const scheduleTick = (): void => {
+    cancelTick?.();
+    cancelTick = null;
+    if (!running) return;
+    const at = nextDeadline(state, policy);
+    if (at !== null) cancelTick = clock.setTimer(at, () => void enqueue({ type: 'tick' }));
+  };
+
+  const scheduleShiftEnd = (): void => {
+    cancelShift?.();
+    cancelShift = null;
+    if (!running) return;
+    const now = clock.now();
+    const at = nextShiftBoundary(policy, now, clock.utcOffsetMinutes(now));
+    if (at !== null) {
+      cancelShift = clock.setTimer(at, () => {
+        void enqueue({ type: 'shift-end' });
+        scheduleShiftEnd();
+      });
+    }
+  };
+
+  const writeAudit = async (draft: AuditRecord | Omit<AuditRecord, 'id'>): Promise<void> => {
+    const record: AuditRecord = { ...draft, id: adapters.newId() };
+    try {
+      await adapters.audit.append(record);
+    } catch (error) {
+      // The record could not be made durable: say so loudly. The action still happened (a lock
+      // must not be undone because a disk is full), and diagnostics carry the record.
+      log.error('audit append failed', { error: String(error), action: record.action, reason: record.reason });
+    }
+    emit({ type: 'audit', record });
+  };
+
+  async function identify(attemptId: number, badge: Extract<Effect, { type: 'identify-badge' }>['badge']): Promise<void> {
+    if (badge.kind === 'cps-card') {
+      if (!adapters.cards) {
+        await enqueue({ type: 'badge-unreadable', attemptId, reason: 'no card reader stack configured' });
+        return;
+      }
+      try {
+        const card = await adapters.cards.readIdentity(badge.readerName);
+        knownBadges.set(badge.badgeId, card.person);
+        await enqueue({ type: 'badge-identified', attemptId, person: card.person, pinTriesLeft: card.pinTriesLeft });
+      } catch (error) {
+        log.warn('card could not be read', { reader: badge.readerName, error: String(error) });
+        await enqueue({ type: 'badge-unreadable', attemptId, reason: 'card could not be read' });
+      }
+      return;
+    }
+    await enqueue({
+      type: 'badge-identified',
+      attemptId,
+      person: knownBadges.get(badge.badgeId) ?? null,
+      pinTriesLeft: null,
+    });
+  }
+
+  async function storeTokens(personId: string, tokens: TokenSet): Promise<void> {
+    try {
+      await adapters.secrets.set(TOKEN_ACCOUNT(personId), JSON.stringify(tokens));
+    } catch (error) {
+      // Tokens are kept in the OS vault or not at all.
+      log.error('could not keep tokens in the OS vault; they are dropped', { error: String(error) });
+    }
+  }
+
+  async function authenticate(effect: Extract<Effect, { type: 'authenticate' }>): Promise<void> {
+    const pin = heldPin && heldPin.attemptId === effect.attemptId ? heldPin.bytes : null;
+    heldPin = null;
+    if (!pin) {
+      await enqueue({ type: 'auth-result', attemptId: effect.attemptId, outcome: { reason: 'timeout' } });
+      return;
+    }
+    let outcome: AuthOutcome;
+    try {
+      outcome = await signIn(effect, pin);
+    } catch (error) {
+      log.error('sign-in failed unexpectedly', { error: String(error) });
+      outcome = { reason: 'idp-error' };
+    } finally {
+      zeroize(pin);
+    }
+    await enqueue({ type: 'auth-result', attemptId: effect.attemptId, outcome });
+  }
+
+  async function signIn(effect: Extract<Effect, { type: 'authenticate' }>, pin: Uint8Array): Promise<AuthOutcome> {
+    const { badge } = effect;
+    let result: IdpResult;
+    let method: 'card-pin' | 'badge-pin';
+    if (badge.kind === 'cps-card') {
+      const cards = adapters.cards;
+      const nationalId = effect.person?.nationalId;
+      if (!cards || !nationalId) return { reason: 'card-error' };
+      // The card checks its own PIN, exactly once; the IdP then sees only the card's signature.
+      const check = await cards.verifyPin(badge.readerName, pin);
+      if (!check.ok) {
+        return check.reason === 'wrong-pin' ? { reason: 'wrong-pin', triesLeft: check.triesLeft } : { reason: check.reason };
+      }
+      const certificate = await cards.authenticationCertificate(badge.readerName);
+      result = await adapters.idp.signInWithCard({
+        nationalId,
+        certificate,
+        sign: (digest) => cards.signDigest(badge.readerName, digest),
+      });
+      method = 'card-pin';
+    } else {
+      result = await adapters.idp.signInWithBadge(badge.badgeId, pin);
+      method = 'badge-pin';
+    }
+    if (!result.ok) return failureOutcome(result);
+    const { person, tokens } = result.value;
+    knownBadges.set(badge.badgeId, person);
+    await storeTokens(person.personId, tokens);
+    return { reason: 'ok', person, method, offline: false };
+  }
+
+  async function refreshTokens(personId: string): Promise<void> {
+    const stored = await adapters.secrets.get(TOKEN_ACCOUNT(personId)).catch(() => null);
+    if (!stored) return;
+    const tokens = JSON.parse(stored) as TokenSet;
+    if (!tokens.refreshToken) return;
+    const refreshed = await adapters.idp.refresh(tokens.refreshToken);
+    if (refreshed.ok) await storeTokens(personId, refreshed.tokens);
+    else log.warn('token refresh after a grace re-tap failed', { reason: refreshed.reason });
+  }
+
+  async function runOs(action: string, call: () => Promise<void>): Promise<void> {
+    try {
+      await call();
+    } catch (error) {
+      log.error(`OS session ${action} failed`, { error: String(error) });
+    }
+  }
+
+  async function apply(effects: readonly Effect[]): Promise<void> {
+    // Feedback first (a tap is answered at once), then the audit trail, then the actions: the
+    // record of an access is durable before the access takes effect.
+    for (const effect of effects) {
+      if (effect.type === 'feedback') {
+        emit({
+          type: 'feedback',
+          message: effect.message,
+          params: effect.params,
+          text: formatMessage(options.catalogue, effect.message, effect.params),
+          at: clock.now(),
+        });
+      }
+    }
+    for (const effect of effects) if (effect.type === 'audit') await writeAudit(effect.record);
+    for (const effect of effects) {
+      switch (effect.type) {
+        case 'feedback':
+        case 'audit':
+          break;
+        case 'identify-badge':
+          track(identify(effect.attemptId, effect.badge));
+          break;
+        case 'authenticate':
+          track(authenticate(effect));
+          break;
+        case 'discard-pin':
+          forgetPin();
+          break;
+        case 'open-session':
+          await runOs('open', () => adapters.osSession.open(effect.user));
+          break;
+        case 'resume-session':
+          await runOs('resume', () => adapters.osSession.resume(effect.user));
+          break;
+        case 'suspend-session':
+          await runOs('suspend', () => adapters.osSession.suspend(effect.personId));
+          break;
+        case 'close-session':
+          await runOs('close', () => adapters.osSession.close(effect.personId, effect.reason));
+          break;
+        case 'lock-screen':
+          await runOs('lock', () => adapters.osSession.lock());
+          break;
+        case 'unlock-screen':
+          await runOs('unlock', () => adapters.osSession.unlock(effect.personId));
+          break;
+        case 'refresh-tokens':
+          track(refreshTokens(effect.personId));
+          break;
+        default: {
+          const unhandled: never = effect;
+          log.error('unhandled effect', { effect: JSON.stringify(unhandled) });
+        }
+      }
+    }
+  }
+
+  function enqueue(event: unknown): Promise<void> {
+    const run = async (): Promise<void> => {
+      const before = state;
+      const result = dispatchEvent(state, event, policy, clock.now());
+      if (result.rejected) {
+        log.warn('event rejected', { reason: result.rejected });
+        emit({ type: 'rejected', reason: result.rejected, at: clock.now() });
+        return;
+      }
+      state = result.state;
+      if (state.phase !== before.phase || state.suspended !== before.suspended) {
+        emit({ type: 'state', snapshot: snapshot() });
+      }
+      await apply(result.effects);
+      scheduleTick();
+    };
+    queue = queue.then(run, run);
+    return queue;
+  }
+
+  const onSourceEvent = (event: BadgeSourceEvent): void => {
+    switch (event.type) {
+      case 'badge-presented':
+      case 'badge-removed':
+        void enqueue(event);
+        break;
+      case 'reader-lost':
+        void enqueue(event);
+        emit({ type: 'source', detail: `reader lost: ${event.readerName}`, available: false, at: clock.now() });
+        break;
+      case 'reader-added':
+        emit({ type: 'source', detail: `reader added: ${event.reader.name}`, available: true, at: clock.now() });
+        break;
+      case 'source-status':
+        emit({ type: 'source', detail: event.detail, available: event.available, at: clock.now() });
+        break;
+    }
+  };
+
+  const agent: Agent = {
+    async start() {
+      if (running) return;
+      running = true;
+      await writeAudit({
+        action: 'agent-started',
+        outcome: 'info',
+        personId: null,
+        displayName: null,
+        nationalId: null,
+        workstation: policy.workstationName,
+        badgeKind: null,
+        method: null,
+        reason: `mode ${policy.mode}`,
+        time: new Date(clock.now()).toISOString(),
+      });
+      for (const problem of options.policyProblems ?? []) {
+        await writeAudit({
+          action: 'policy-fallback',
+          outcome: 'info',
+          personId: null,
+          displayName: null,
+          nationalId: null,
+          workstation: policy.workstationName,
+          badgeKind: null,
+          method: null,
+          reason: problem.message,
+          time: new Date(clock.now()).toISOString(),
+        });
+      }
+      await runOs('lock', () => adapters.osSession.lock());
+      stopOsWatch = adapters.osSession.watch(policy.inactivityLockMinutes * 60_000, (event) => void enqueue(event));
+      // Sources report readers as they come; start-up never waits on a reader or a service.
+      await Promise.all(adapters.badgeSources.map((source) => source.start(onSourceEvent)));
+      scheduleShiftEnd();
+      emit({ type: 'state', snapshot: snapshot() });
+    },
+    async stop() {
+      if (!running) return;
+      running = false;
+      cancelTick?.();
+      cancelShift?.();
+      stopOsWatch?.();
+      await Promise.all(adapters.badgeSources.map((source) => source.stop()));
+      await agent.idle();
+      forgetPin();
+      await writeAudit({
+        action: 'agent-stopped',
+        outcome: 'info',
+        personId: null,
+        displayName: null,
+        nationalId: null,
+        workstation: policy.workstationName,
+        badgeKind: null,
+        method: null,
+        reason: 'stop',
+        time: new Date(clock.now()).toISOString(),
+      });
+    },
+    snapshot,
+    policy: () => policy,
+    dispatch: (event) => enqueue(event),
+    async submitPin(attemptId, pin) {
+      await queue;
+      const { phase } = state;
+      if (phase.kind !== 'awaiting-pin' || phase.interaction.attemptId !== attemptId) {
+        zeroize(pin);
+        return { accepted: false, problem: 'no-prompt' };
+      }
+      const problem = checkPinFormat(pin, policy);
+      if (problem) {
+        zeroize(pin);
+        return { accepted: false, problem };
+      }
+      forgetPin();
+      heldPin = { attemptId, bytes: pin };
+      await enqueue({ type: 'pin-entered', attemptId } satisfies SessionEvent);
+      return { accepted: true };
+    },
+    cancelPin: (attemptId) => enqueue({ type: 'pin-cancelled', attemptId } satisfies SessionEvent),
+    undo: () => enqueue({ type: 'undo' } satisfies SessionEvent),
+    manualLock: () => enqueue({ type: 'manual-lock' } satisfies SessionEvent),
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    async idle() {
+      // Background work enqueues more events, which may start more work: settle until quiet.
+      for (;;) {
+        const pending = queue;
+        await pending;
+        if (background.size === 0 && pending === queue) return;
+        await Promise.all([...background]);
+      }
+    },
+  };
+  return agent;
+}

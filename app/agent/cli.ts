@@ -1,0 +1,255 @@
+/**
+ * The `releve` command line. Only what a workstation needs; never the test harness. The
+ * adapters come from a factory the caller provides: the shipped binary passes the production
+ * one (app/agent/production.ts); development entry points under test/ pass harness adapters to
+ * the very same code.
+ */
+import { readFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { formatMessage } from '../core/messages.js';
+import { DEFAULT_POLICY, parsePolicyText, policyWithFallback, type Policy, type PolicyProblem } from '../core/policy.js';
+import { composeAgent, type Agent, type AgentAdapters, type AgentEvent } from './agent.js';
+import { loadCatalogue } from './resources.js';
+
+export interface CliIo {
+  out(line: string): void;
+  err(line: string): void;
+}
+
+export interface RunningAdapters {
+  readonly adapters: AgentAdapters;
+  /**
+   * Resolves when the agent should stop on its own (a scripted run); null: run until a signal.
+   * Called once the agent has started.
+   */
+  readonly drive: ((agent: Agent) => Promise<void>) | null;
+  readonly close: () => Promise<void>;
+}
+
+export type AdapterFactory = (policy: Policy, options: { auditFile: string | null }) => Promise<RunningAdapters>;
+
+export interface CliContext {
+  readonly version: string;
+  readonly adapterFactory: AdapterFactory;
+  /** Resolves on SIGINT/SIGTERM; injectable for tests. */
+  readonly untilSignal: () => Promise<void>;
+  /** Extra commands (readers, card, idp check) registered by the entry point. */
+  readonly commands?: Readonly<Record<string, (args: readonly string[], io: CliIo) => Promise<number>>>;
+}
+
+export const USAGE = `Usage: releve <command> [options]
+
+Commands:
+  agent --headless [--policy FILE] [--json] [--fallback-policy] [--audit FILE]
+                          run the session agent without its screens; --json prints every state
+                          change and audit record as one JSON line
+  policy check FILE       validate a policy file (exit 0 valid, 1 invalid with one message per field)
+  readers [--json] [--watch]            list badge readers and what is on them
+  card [--json] [--reader NAME]         read the CPS card in a reader (PIN tries left read without spending one)
+  idp check --issuer URL [--json]       check the identity provider Relève will use
+
+Options:
+  --version               print the version
+  --help                  print this help
+
+Exit codes: 0 success, 1 the checked thing is wrong or unreachable, 2 usage error.`;
+
+class UsageError extends Error {}
+
+function usageError(io: CliIo, message: string): number {
+  io.err(`releve: ${message}`);
+  io.err(USAGE);
+  return 2;
+}
+
+async function policyCheck(args: readonly string[], io: CliIo): Promise<number> {
+  const { positionals } = parseArgs({ args: [...args], allowPositionals: true, strict: true, options: {} });
+  const [file, ...rest] = positionals;
+  if (!file || rest.length > 0) throw new UsageError('policy check takes exactly one FILE');
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    io.err(`${file}: cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+    return 1;
+  }
+  const result = parsePolicyText(text);
+  if (!result.ok) {
+    io.err(`${file}: invalid policy`);
+    for (const problem of result.problems) io.err(`  - ${problem.message}`);
+    return 1;
+  }
+  io.out(`${file}: valid policy`);
+  for (const [key, value] of Object.entries(result.policy)) io.out(`  ${key} = ${JSON.stringify(value)}`);
+  return 0;
+}
+
+async function loadPolicy(
+  file: string | undefined,
+  fallback: boolean,
+  io: CliIo,
+): Promise<{ policy: Policy; problems: readonly PolicyProblem[] } | null> {
+  if (!file) return { policy: DEFAULT_POLICY, problems: [] };
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    const problem = `${file}: cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`;
+    if (!fallback) {
+      io.err(`releve: refusing to start: ${problem}`);
+      return null;
+    }
+    io.err(`releve: ${problem}; starting on the default policy (--fallback-policy)`);
+    return { policy: DEFAULT_POLICY, problems: [{ field: '', message: problem }] };
+  }
+  const checked = parsePolicyText(text);
+  if (checked.ok) return { policy: checked.policy, problems: [] };
+  if (!fallback) {
+    io.err(`releve: refusing to start on an invalid policy (${file}); fix it or pass --fallback-policy:`);
+    for (const problem of checked.problems) io.err(`  - ${problem.message}`);
+    return null;
+  }
+  const settled = 'raw' in checked ? policyWithFallback(checked.raw) : { policy: DEFAULT_POLICY };
+  io.err(`releve: invalid policy (${file}); invalid settings fall back to their defaults (--fallback-policy):`);
+  for (const problem of checked.problems) io.err(`  - ${problem.message}`);
+  return { policy: settled.policy, problems: checked.problems };
+}
+
+/** One JSON line per event: what an integration test or a SIEM shipper reads. */
+function jsonLine(event: AgentEvent): string {
+  switch (event.type) {
+    case 'state': {
+      const { snapshot } = event;
+      return JSON.stringify({
+        type: 'state',
+        at: new Date(snapshot.at).toISOString(),
+        phase: snapshot.phase,
+        user: snapshot.user?.displayName ?? null,
+        prompt: snapshot.prompt
+          ? { person: snapshot.prompt.person?.displayName ?? null, pinTriesLeft: snapshot.prompt.pinTriesLeft, over: snapshot.prompt.over?.displayName ?? null }
+          : null,
+        suspended: snapshot.suspended.map((p) => p.displayName),
+      });
+    }
+    case 'feedback':
+      return JSON.stringify({ type: 'feedback', at: new Date(event.at).toISOString(), message: event.message, text: event.text });
+    case 'audit':
+      return JSON.stringify({ type: 'audit', record: event.record });
+    case 'rejected':
+      return JSON.stringify({ type: 'rejected', at: new Date(event.at).toISOString(), reason: event.reason });
+    case 'source':
+      return JSON.stringify({ type: 'source', at: new Date(event.at).toISOString(), available: event.available, detail: event.detail });
+  }
+}
+
+function humanLine(event: AgentEvent): string | null {
+  switch (event.type) {
+    case 'state':
+      return `[${new Date(event.snapshot.at).toISOString()}] state: ${event.snapshot.phase}${event.snapshot.user ? ` (${event.snapshot.user.displayName})` : ''}`;
+    case 'feedback':
+      return `[${new Date(event.at).toISOString()}] « ${event.text} »`;
+    case 'audit':
+      return `[${event.record.time}] audit: ${event.record.action} ${event.record.outcome} ${event.record.reason}${event.record.displayName ? ` — ${event.record.displayName}` : ''}`;
+    case 'rejected':
+      return `[${new Date(event.at).toISOString()}] rejected: ${event.reason}`;
+    case 'source':
+      return `[${new Date(event.at).toISOString()}] reader: ${event.detail}`;
+  }
+}
+
+async function runAgent(args: readonly string[], io: CliIo, context: CliContext): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: [...args],
+    strict: true,
+    allowPositionals: true,
+    options: {
+      headless: { type: 'boolean', default: false },
+      policy: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      'fallback-policy': { type: 'boolean', default: false },
+      audit: { type: 'string' },
+    },
+  });
+  if (positionals.length > 0) throw new UsageError(`unexpected argument: ${positionals[0]}`);
+  if (!values.headless) {
+    throw new UsageError('the agent with its screens is started by the tray application; use --headless here');
+  }
+  const loaded = await loadPolicy(values.policy, values['fallback-policy'], io);
+  if (!loaded) return 1;
+  const catalogue = loadCatalogue(loaded.policy.locale);
+  const running = await context.adapterFactory(loaded.policy, { auditFile: values.audit ?? null });
+  const agent = composeAgent(running.adapters, loaded.policy, { catalogue, policyProblems: loaded.problems });
+  agent.subscribe((event) => {
+    if (values.json) io.out(jsonLine(event));
+    else {
+      const line = humanLine(event);
+      if (line) io.out(line);
+    }
+  });
+  try {
+    await agent.start();
+    if (!values.json) io.out(formatMessage(catalogue, 'locked'));
+    if (running.drive) await running.drive(agent);
+    else await context.untilSignal();
+    await agent.idle();
+  } finally {
+    await agent.stop();
+    await running.close();
+  }
+  return 0;
+}
+
+export async function runCli(argv: readonly string[], io: CliIo, context: CliContext): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case '--version':
+      case '-v':
+        io.out(`releve ${context.version}`);
+        return 0;
+      case '--help':
+      case '-h':
+      case 'help':
+        io.out(USAGE);
+        return 0;
+      case 'agent':
+        return await runAgent(rest, io, context);
+      case 'policy': {
+        const [sub, ...subArgs] = rest;
+        if (sub !== 'check') throw new UsageError(`unknown policy command: ${sub ?? '(none)'}`);
+        return await policyCheck(subArgs, io);
+      }
+      case undefined:
+        throw new UsageError('a command is needed');
+      default: {
+        const key = command === 'idp' ? `idp ${rest[0] ?? ''}`.trim() : command;
+        const handler = context.commands?.[key];
+        if (!handler) throw new UsageError(`unknown command: ${command}`);
+        return await handler(command === 'idp' ? rest.slice(1) : rest, io);
+      }
+    }
+  } catch (error) {
+    if (error instanceof UsageError) return usageError(io, error.message);
+    // parseArgs reports unknown or malformed options with these codes.
+    const code = (error as { code?: string }).code;
+    if (code?.startsWith('ERR_PARSE_ARGS')) return usageError(io, (error as Error).message);
+    throw error;
+  }
+}
+
+export function untilSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      process.off('SIGINT', done);
+      process.off('SIGTERM', done);
+      resolve();
+    };
+    process.on('SIGINT', done);
+    process.on('SIGTERM', done);
+  });
+}
+
+export const consoleIo: CliIo = {
+  out: (line) => process.stdout.write(`${line}\n`),
+  err: (line) => process.stderr.write(`${line}\n`),
+};

@@ -1,0 +1,18 @@
+/** Entry point of the shipped `releve` command. */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { consoleIo, runCli, untilSignal } from './cli.js';
+import { productionAdapters } from './production.js';
+import { resourcesDir } from './resources.js';
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(join(resourcesDir(), '..', 'package.json'), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+const code = await runCli(process.argv.slice(2), consoleIo, {
+  version: version(),
+  adapterFactory: productionAdapters,
+  untilSignal,
+});
+process.exitCode = code;

@@ -1,0 +1,88 @@
+import { randomBytes } from 'node:crypto';
+import type {
+  IdentityProvider,
+  IdpResult,
+  RefreshResult,
+  TokenSet,
+} from '../../../app/core/ports/index.js';
+import { personOnly, TEST_PEOPLE, type TestPerson } from '../people.js';
+
+/**
+ * An in-memory IdP for unit tests and the demo's fallback: badge + PIN checked against the test
+ * directory, a lockout after `maxFailures`, opaque random tokens. The reference IdP
+ * (test/harness/idp) is the real OIDC one. Never packaged.
+ */
+export class SimulatedIdp implements IdentityProvider {
+  readonly calls: string[] = [];
+  private failures = new Map<string, number>();
+  private refreshTokens = new Map<string, string>();
+  /** Added to each answer, to make the demo's timings realistic. */
+  latencyMs = 0;
+  reachable = true;
+
+  constructor(
+    private readonly people: readonly TestPerson[] = TEST_PEOPLE,
+    private readonly maxFailures = 5,
+  ) {}
+
+  private async wait(): Promise<void> {
+    if (this.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, this.latencyMs));
+  }
+
+  private tokensFor(person: TestPerson): TokenSet {
+    const refreshToken = randomBytes(24).toString('base64url');
+    this.refreshTokens.set(refreshToken, person.personId);
+    return {
+      accessToken: randomBytes(24).toString('base64url'),
+      refreshToken,
+      idToken: null,
+      expiresAt: Date.now() + 300_000,
+    };
+  }
+
+  async signInWithBadge(badgeId: string, pin: Uint8Array): Promise<IdpResult> {
+    this.calls.push(`badge:${badgeId}`);
+    await this.wait();
+    if (!this.reachable) return { ok: false, failure: { reason: 'idp-unreachable' } };
+    const person = this.people.find((p) => p.badgeUid === badgeId);
+    if (!person) return { ok: false, failure: { reason: 'unknown-badge' } };
+    const failures = this.failures.get(person.personId) ?? 0;
+    if (failures >= this.maxFailures) {
+      return { ok: false, failure: { reason: 'too-many-attempts', retryAfterSeconds: 300 } };
+    }
+    if (Buffer.from(pin).toString('ascii') !== person.pin) {
+      this.failures.set(person.personId, failures + 1);
+      return { ok: false, failure: { reason: 'wrong-pin', triesLeft: this.maxFailures - failures - 1 } };
+    }
+    this.failures.delete(person.personId);
+    return {
+      ok: true,
+      value: { person: personOnly(person), amr: ['pin', 'hwk'], acr: 'eidas2', tokens: this.tokensFor(person) },
+    };
+  }
+
+  async signInWithCard(card: { readonly nationalId: string }): Promise<IdpResult> {
+    this.calls.push(`card:${card.nationalId}`);
+    await this.wait();
+    if (!this.reachable) return { ok: false, failure: { reason: 'idp-unreachable' } };
+    const person = this.people.find((p) => p.nationalId === card.nationalId);
+    if (!person) return { ok: false, failure: { reason: 'unknown-badge' } };
+    return {
+      ok: true,
+      value: { person: personOnly(person), amr: ['pin', 'sc'], acr: 'eidas3', tokens: this.tokensFor(person) },
+    };
+  }
+
+  async refresh(refreshToken: string): Promise<RefreshResult> {
+    this.calls.push('refresh');
+    const personId = this.refreshTokens.get(refreshToken);
+    if (!personId) return { ok: false, reason: 'reauthenticate' };
+    this.refreshTokens.delete(refreshToken);
+    const person = this.people.find((p) => p.personId === personId)!;
+    return { ok: true, tokens: this.tokensFor(person) };
+  }
+
+  async revoke(tokens: TokenSet): Promise<void> {
+    if (tokens.refreshToken) this.refreshTokens.delete(tokens.refreshToken);
+  }
+}
