@@ -408,9 +408,11 @@ function onLocked(step: Step, state: SessionState, event: SessionEvent): Session
         person: event.person,
         method: 'break-glass',
       });
+      // An emergency session is its own, closed at expiry: a suspended one of the same person goes first.
+      const next = closeSuspended(step, state, user.personId, 'break-glass');
       step.effect({ type: 'open-session', user });
       step.effect({ type: 'unlock-screen', personId: user.personId });
-      return withPhase(state, {
+      return withPhase(next, {
         kind: 'break-glass',
         user,
         expiresAt: step.now + step.policy.breakGlassMinutes * MINUTE,
@@ -449,7 +451,13 @@ function onInteraction(
 ): SessionState {
   switch (event.type) {
     case 'badge-presented': {
-      if (event.badge.badgeId === interaction.badge.badgeId) return state; // an impatient second tap
+      if (event.badge.badgeId === interaction.badge.badgeId) {
+        // An impatient second tap: answer it (every tap gets feedback) without starting over.
+        if (kind === 'awaiting-pin') {
+          step.feedback(interaction.person ? 'greeting-pin' : 'enter-pin', { name: interaction.person?.displayName ?? '' });
+        } else step.feedback('busy');
+        return state;
+      }
       if (kind === 'authenticating') {
         // A PIN is being checked: a stray tap must not abort it, but it is acknowledged.
         step.feedback('busy');

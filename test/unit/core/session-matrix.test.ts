@@ -1,0 +1,247 @@
+/**
+ * Every (phase, event) pair of the session machine has a decided outcome, written down here.
+ * The matrix is typed as a total record, so a new phase or event without a decision does not
+ * compile; each cell is then checked against the machine.
+ */
+import { describe, expect, it } from '@jest/globals';
+import { transition } from '../../../app/core/session/machine.js';
+import {
+  PHASE_KINDS,
+  SESSION_EVENT_TYPES,
+  type PhaseKind,
+  type SessionEventType,
+} from '../../../app/core/session/types.js';
+import { POLICY, T0, eventOf, stateIn } from './session-fixtures.js';
+
+type Row = Readonly<Record<SessionEventType, PhaseKind>>;
+
+/** What each phase becomes on each representative event (see session-fixtures.ts). */
+const EXPECTED: Readonly<Record<PhaseKind, Row>> = {
+  locked: {
+    'badge-presented': 'identifying',
+    'badge-removed': 'locked',
+    'badge-identified': 'locked',
+    'badge-unreadable': 'locked',
+    'pin-entered': 'locked',
+    'pin-cancelled': 'locked',
+    'auth-result': 'locked',
+    'inactivity-timeout': 'locked',
+    undo: 'locked',
+    'shift-end': 'locked',
+    'reader-lost': 'locked',
+    'manual-lock': 'locked',
+    'power-suspend': 'locked',
+    'power-resume': 'locked',
+    revoked: 'locked',
+    tick: 'locked',
+    'break-glass-requested': 'locked', // disabled by default policy
+  },
+  identifying: {
+    'badge-presented': 'identifying', // the newest badge wins
+    'badge-removed': 'locked', // the contact card left before the PIN
+    'badge-identified': 'awaiting-pin',
+    'badge-unreadable': 'locked',
+    'pin-entered': 'identifying',
+    'pin-cancelled': 'locked',
+    'auth-result': 'identifying',
+    'inactivity-timeout': 'identifying',
+    undo: 'identifying',
+    'shift-end': 'identifying',
+    'reader-lost': 'locked',
+    'manual-lock': 'locked',
+    'power-suspend': 'locked',
+    'power-resume': 'identifying',
+    revoked: 'identifying',
+    tick: 'identifying',
+    'break-glass-requested': 'identifying',
+  },
+  switching: {
+    'badge-presented': 'switching',
+    'badge-removed': 'active', // the newcomer left: the nurse's session is still there
+    'badge-identified': 'awaiting-pin',
+    'badge-unreadable': 'active',
+    'pin-entered': 'switching',
+    'pin-cancelled': 'active',
+    'auth-result': 'switching',
+    'inactivity-timeout': 'switching',
+    undo: 'switching',
+    'shift-end': 'switching',
+    'reader-lost': 'active',
+    'manual-lock': 'locked',
+    'power-suspend': 'locked',
+    'power-resume': 'switching',
+    revoked: 'identifying', // the nurse's session underneath is closed; the newcomer goes on
+    tick: 'switching',
+    'break-glass-requested': 'switching',
+  },
+  'awaiting-pin': {
+    'badge-presented': 'identifying',
+    'badge-removed': 'locked',
+    'badge-identified': 'awaiting-pin',
+    'badge-unreadable': 'awaiting-pin',
+    'pin-entered': 'authenticating',
+    'pin-cancelled': 'locked',
+    'auth-result': 'awaiting-pin',
+    'inactivity-timeout': 'awaiting-pin',
+    undo: 'awaiting-pin',
+    'shift-end': 'awaiting-pin',
+    'reader-lost': 'locked',
+    'manual-lock': 'locked',
+    'power-suspend': 'locked',
+    'power-resume': 'awaiting-pin',
+    revoked: 'awaiting-pin',
+    tick: 'awaiting-pin',
+    'break-glass-requested': 'awaiting-pin',
+  },
+  authenticating: {
+    'badge-presented': 'authenticating', // a stray tap does not abort a PIN check
+    'badge-removed': 'locked',
+    'badge-identified': 'authenticating',
+    'badge-unreadable': 'authenticating',
+    'pin-entered': 'authenticating',
+    'pin-cancelled': 'locked',
+    'auth-result': 'active',
+    'inactivity-timeout': 'authenticating',
+    undo: 'authenticating',
+    'shift-end': 'authenticating',
+    'reader-lost': 'locked',
+    'manual-lock': 'locked',
+    'power-suspend': 'locked',
+    'power-resume': 'authenticating',
+    revoked: 'authenticating',
+    tick: 'authenticating',
+    'break-glass-requested': 'authenticating',
+  },
+  active: {
+    'badge-presented': 'switching',
+    'badge-removed': 'locked', // contact card pulled: policy "lock"
+    'badge-identified': 'active',
+    'badge-unreadable': 'active',
+    'pin-entered': 'active',
+    'pin-cancelled': 'active',
+    'auth-result': 'active',
+    'inactivity-timeout': 'locked',
+    undo: 'active',
+    'shift-end': 'active',
+    'reader-lost': 'locked',
+    'manual-lock': 'locked',
+    'power-suspend': 'locked',
+    'power-resume': 'active',
+    revoked: 'locked',
+    tick: 'active',
+    'break-glass-requested': 'active',
+  },
+  'offline-active': {
+    'badge-presented': 'switching',
+    'badge-removed': 'locked',
+    'badge-identified': 'offline-active',
+    'badge-unreadable': 'offline-active',
+    'pin-entered': 'offline-active',
+    'pin-cancelled': 'offline-active',
+    'auth-result': 'offline-active',
+    'inactivity-timeout': 'locked',
+    undo: 'offline-active',
+    'shift-end': 'offline-active',
+    'reader-lost': 'locked',
+    'manual-lock': 'locked',
+    'power-suspend': 'locked',
+    'power-resume': 'offline-active',
+    revoked: 'locked',
+    tick: 'offline-active',
+    'break-glass-requested': 'offline-active',
+  },
+  locking: {
+    'badge-presented': 'identifying', // the tap-out is committed, then the newcomer is served
+    'badge-removed': 'locked',
+    'badge-identified': 'locking',
+    'badge-unreadable': 'locking',
+    'pin-entered': 'locking',
+    'pin-cancelled': 'locking',
+    'auth-result': 'locking',
+    'inactivity-timeout': 'locked',
+    undo: 'active',
+    'shift-end': 'locking',
+    'reader-lost': 'locked',
+    'manual-lock': 'locked',
+    'power-suspend': 'locked',
+    'power-resume': 'locking',
+    revoked: 'locked',
+    tick: 'locking', // before the end of the undo window
+    'break-glass-requested': 'locking',
+  },
+  'break-glass': {
+    'badge-presented': 'identifying', // normal access resumes: the emergency session ends
+    'badge-removed': 'break-glass',
+    'badge-identified': 'break-glass',
+    'badge-unreadable': 'break-glass',
+    'pin-entered': 'break-glass',
+    'pin-cancelled': 'break-glass',
+    'auth-result': 'break-glass',
+    'inactivity-timeout': 'locked',
+    undo: 'break-glass',
+    'shift-end': 'break-glass',
+    'reader-lost': 'break-glass',
+    'manual-lock': 'locked',
+    'power-suspend': 'locked',
+    'power-resume': 'break-glass',
+    revoked: 'break-glass', // revocation concerns the nurse, not the emergency user
+    tick: 'break-glass',
+    'break-glass-requested': 'break-glass',
+  },
+};
+
+/** Where each phase goes on a tick once its own deadline has passed. */
+const AFTER_DEADLINE: Readonly<Record<PhaseKind, PhaseKind>> = {
+  locked: 'locked',
+  identifying: 'locked',
+  switching: 'active',
+  'awaiting-pin': 'locked',
+  authenticating: 'locked',
+  active: 'active',
+  'offline-active': 'offline-active',
+  locking: 'locked',
+  'break-glass': 'locked',
+};
+
+describe('session machine: every (phase, event) pair', () => {
+  const pairs = PHASE_KINDS.flatMap((phase) => SESSION_EVENT_TYPES.map((event) => [phase, event] as const));
+
+  it('covers all 9 phases and 17 events', () => {
+    expect(PHASE_KINDS).toHaveLength(9);
+    expect(SESSION_EVENT_TYPES).toHaveLength(17);
+    expect(pairs).toHaveLength(153);
+  });
+
+  it.each(pairs)('%s + %s', (phase, eventType) => {
+    const before = stateIn(phase);
+    const event = eventOf(eventType, before);
+    const { state } = transition(before, event, POLICY, T0);
+    expect(state.phase.kind).toBe(EXPECTED[phase][eventType]);
+  });
+
+  it.each(PHASE_KINDS)('%s + tick after its deadline', (phase) => {
+    const { state } = transition(stateIn(phase), { type: 'tick' }, POLICY, T0 + 24 * 3600_000);
+    expect(state.phase.kind).toBe(AFTER_DEADLINE[phase]);
+  });
+
+  it('answers every tap with visible feedback, in every phase', () => {
+    for (const phase of PHASE_KINDS) {
+      for (const tapped of ['aide', 'own'] as const) {
+        const before = stateIn(phase);
+        const own =
+          'interaction' in before.phase
+            ? before.phase.interaction.badge
+            : 'user' in before.phase && before.phase.kind !== 'break-glass'
+              ? { badgeId: before.phase.user.badgeId, kind: before.phase.user.badgeKind, readerName: 'Reader A', contact: true }
+              : null;
+        const badge = tapped === 'own' && own ? own : eventOf('badge-presented', before).badge;
+        const { effects } = transition(before, { type: 'badge-presented', badge: badge as never }, POLICY, T0);
+        expect({ phase, tapped, feedback: effects.some((e) => e.type === 'feedback') }).toEqual({
+          phase,
+          tapped,
+          feedback: true,
+        });
+      }
+    }
+  });
+});

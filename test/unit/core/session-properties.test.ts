@@ -1,0 +1,232 @@
+/**
+ * Properties of the session machine over random event sequences and random policies:
+ * - nobody gets a session without a successful second factor for the current attempt, a valid
+ *   grace re-tap (a full sign-in of that person with that badge, within the grace period), or
+ *   break-glass where policy allows it;
+ * - the effects never leave two people in the foreground, and never unlock anyone but the
+ *   person in the foreground;
+ * - every tap is answered with visible feedback; the suspended list respects its cap.
+ */
+import { describe, expect, it } from '@jest/globals';
+import fc from 'fast-check';
+import type { BadgePresentation, Person } from '../../../app/core/identity.js';
+import type { Policy } from '../../../app/core/policy.js';
+import { foregroundUser, transition } from '../../../app/core/session/machine.js';
+import { INITIAL_STATE, type AuthOutcome, type SessionEvent, type SessionState } from '../../../app/core/session/types.js';
+import { POLICY, T0, aide, badge, doctor, nurse } from './session-fixtures.js';
+
+const PEOPLE: readonly Person[] = [nurse, doctor, aide];
+const BADGES: readonly BadgePresentation[] = [
+  badge('04A1B2C3D4E5F6'),
+  badge('04112233445566'),
+  badge('0455667788'),
+  badge('80250000012345', true),
+  badge('80250000067890', true),
+];
+
+const policyArb: fc.Arbitrary<Policy> = fc.record({
+  graceRetapMinutes: fc.constantFrom(0, 1, 30, 240),
+  tapOutUndoSeconds: fc.constantFrom(0, 5),
+  maxSuspendedSessions: fc.constantFrom(0, 1, 3),
+  maxSuspendedMinutes: fc.constantFrom(1, 480),
+  tapOverPreviousSession: fc.constantFrom('suspend' as const, 'close' as const),
+  contactCardRemoval: fc.constantFrom('lock' as const, 'end-grace' as const, 'ignore' as const),
+  otherTapInEndsGrace: fc.boolean(),
+  breakGlassEnabled: fc.boolean(),
+}).map((overrides) => ({ ...POLICY, ...overrides }));
+
+const outcomeArb: fc.Arbitrary<AuthOutcome> = fc.oneof(
+  { weight: 6, arbitrary: fc.record({
+    reason: fc.constant('ok' as const),
+    person: fc.constantFrom(...PEOPLE),
+    method: fc.constantFrom('card-pin' as const, 'badge-pin' as const),
+    offline: fc.boolean(),
+  }) },
+  fc.record({ reason: fc.constant('wrong-pin' as const), triesLeft: fc.constantFrom(0, 1, 2, null) }),
+  fc.record({ reason: fc.constant('too-many-attempts' as const), retryAfterSeconds: fc.constantFrom(60, null) }),
+  fc.constantFrom(
+    ...(['card-blocked', 'unknown-badge', 'idp-unreachable', 'idp-error', 'card-error', 'card-removed', 'timeout'] as const).map(
+      (reason) => ({ reason }),
+    ),
+  ),
+);
+
+/**
+ * Mostly the attempt the machine is on (CURRENT, resolved when the event is applied), sometimes
+ * a stale or future one: results must hit current and abandoned attempts alike.
+ */
+const CURRENT = -1;
+const attemptArb = fc.oneof({ weight: 4, arbitrary: fc.constant(CURRENT) }, { weight: 1, arbitrary: fc.integer({ min: 1, max: 8 }) });
+
+function resolveAttempt(event: SessionEvent, state: SessionState): SessionEvent {
+  if (!('attemptId' in event) || event.attemptId !== CURRENT) return event;
+  const attemptId = 'interaction' in state.phase ? state.phase.interaction.attemptId : 0;
+  return { ...event, attemptId };
+}
+
+const eventArb: fc.Arbitrary<SessionEvent> = fc.oneof(
+  { weight: 5, arbitrary: fc.constantFrom(...BADGES).map((b) => ({ type: 'badge-presented' as const, badge: b })) },
+  { weight: 2, arbitrary: fc.constantFrom(...BADGES).map((b) => ({ type: 'badge-removed' as const, badgeId: b.badgeId, readerName: b.readerName })) },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      type: fc.constant('badge-identified' as const),
+      attemptId: attemptArb,
+      person: fc.option(fc.constantFrom(...PEOPLE), { nil: null }),
+      pinTriesLeft: fc.constantFrom(null, 0, 1, 3),
+    }),
+  },
+  { weight: 1, arbitrary: fc.record({ type: fc.constant('badge-unreadable' as const), attemptId: attemptArb, reason: fc.constant('garbled') }) },
+  { weight: 6, arbitrary: fc.record({ type: fc.constant('pin-entered' as const), attemptId: attemptArb }) },
+  { weight: 1, arbitrary: fc.record({ type: fc.constant('pin-cancelled' as const), attemptId: attemptArb }) },
+  { weight: 8, arbitrary: fc.record({ type: fc.constant('auth-result' as const), attemptId: attemptArb, outcome: outcomeArb }) },
+  {
+    weight: 3,
+    arbitrary: fc.constantFrom(
+      ...(['inactivity-timeout', 'undo', 'shift-end', 'manual-lock', 'power-suspend', 'power-resume', 'tick'] as const).map((type) => ({ type })),
+    ),
+  },
+  { weight: 1, arbitrary: fc.constant({ type: 'reader-lost' as const, readerName: 'Reader A' }) },
+  { weight: 1, arbitrary: fc.constantFrom(...PEOPLE).map((p) => ({ type: 'revoked' as const, personId: p.personId })) },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(...PEOPLE).map((p) => ({ type: 'break-glass-requested' as const, person: p, justification: 'urgence vitale' })),
+  },
+);
+
+const elapsedArb = fc.oneof(
+  { weight: 6, arbitrary: fc.constantFrom(0, 1_000, 20_000) },
+  { weight: 1, arbitrary: fc.constantFrom(10 * 60_000, 3 * 3_600_000) },
+);
+
+/** A whole badge + PIN sign-in (tap, identified, PIN, IdP says ok), so that sign-ins, tap-overs and grace re-taps are common. */
+const signInArb = fc
+  .tuple(fc.constantFrom(...BADGES), fc.constantFrom(...PEOPLE), fc.boolean())
+  .map(([b, person, offline]): SessionEvent[] => [
+    { type: 'badge-presented', badge: b },
+    { type: 'badge-identified', attemptId: CURRENT, person: b.contact ? person : null, pinTriesLeft: b.contact ? 3 : null },
+    { type: 'pin-entered', attemptId: CURRENT },
+    { type: 'auth-result', attemptId: CURRENT, outcome: { reason: 'ok', person, method: b.contact ? 'card-pin' : 'badge-pin', offline } },
+  ]);
+
+/** Events with the time (ms) elapsed before each. */
+const runArb = fc
+  .array(
+    fc.tuple(
+      fc.oneof({ weight: 4, arbitrary: eventArb.map((e) => [e]) }, { weight: 1, arbitrary: signInArb }),
+      elapsedArb,
+    ),
+    { minLength: 1, maxLength: 40, size: 'max' },
+  )
+  .map((steps) => steps.flatMap(([events, elapsed]) => events.map((e, i) => [e, i === 0 ? elapsed : 0] as const)));
+
+interface FullSignIn {
+  readonly personId: string;
+  readonly badgeId: string;
+  readonly at: number;
+}
+
+type Machine = typeof transition;
+
+/** Statistics across runs, to show the properties were exercised where it matters. */
+const seen = { transitions: 0, sessionsOpened: 0, graceReTaps: 0, tapOvers: 0 };
+
+function check(policy: Policy, run: readonly (readonly [SessionEvent, number])[], machine: Machine = transition): void {
+  let state: SessionState = INITIAL_STATE;
+  let now = T0;
+  const signIns: FullSignIn[] = [];
+  let osForeground: string | null = null;
+
+  for (const [symbolic, elapsed] of run) {
+    now += elapsed;
+    const before = state;
+    const event = resolveAttempt(symbolic, before);
+    const heldBefore = foregroundUser(before)?.personId ?? null;
+    const { state: after, effects } = machine(before, event, policy, now);
+    seen.transitions += 1;
+    const heldAfter = foregroundUser(after)?.personId ?? null;
+
+    // A successful second factor for the attempt the machine was actually waiting on.
+    const secondFactor =
+      event.type === 'auth-result' &&
+      event.outcome.reason === 'ok' &&
+      before.phase.kind === 'authenticating' &&
+      before.phase.interaction.attemptId === event.attemptId;
+    if (secondFactor && event.outcome.reason === 'ok' && before.phase.kind === 'authenticating') {
+      signIns.push({ personId: event.outcome.person.personId, badgeId: before.phase.interaction.badge.badgeId, at: now });
+    }
+
+    if (heldAfter !== null && heldAfter !== heldBefore) {
+      const viaSecondFactor = secondFactor && event.type === 'auth-result' && event.outcome.reason === 'ok' && event.outcome.person.personId === heldAfter;
+      const viaGrace =
+        event.type === 'badge-presented' &&
+        policy.graceRetapMinutes > 0 &&
+        signIns.some((s) => s.personId === heldAfter && s.badgeId === event.badge.badgeId && now - s.at < policy.graceRetapMinutes * 60_000);
+      const viaBreakGlass = event.type === 'break-glass-requested' && policy.breakGlassEnabled && event.person.personId === heldAfter;
+      if (viaSecondFactor) seen.sessionsOpened += 1;
+      if (viaGrace) seen.graceReTaps += 1;
+      if (heldBefore !== null) seen.tapOvers += 1;
+      if (!viaSecondFactor && !viaGrace && !viaBreakGlass) {
+        throw new Error(`${heldAfter} got a session from ${before.phase.kind} on ${JSON.stringify(event)}`);
+      }
+    }
+
+    for (const effect of effects) {
+      switch (effect.type) {
+        case 'open-session':
+        case 'resume-session':
+          if (osForeground !== null && osForeground !== effect.user.personId) {
+            throw new Error(`${effect.type} ${effect.user.personId} while ${osForeground} is in the foreground`);
+          }
+          osForeground = effect.user.personId;
+          break;
+        case 'suspend-session':
+        case 'close-session':
+          if (osForeground === effect.personId) osForeground = null;
+          break;
+        case 'unlock-screen':
+          if (osForeground !== effect.personId) throw new Error(`unlock for ${effect.personId}, foreground ${osForeground}`);
+          break;
+        default:
+          break;
+      }
+    }
+
+    if (event.type === 'badge-presented' && !effects.some((e) => e.type === 'feedback')) {
+      throw new Error(`a tap in ${before.phase.kind} got no feedback`);
+    }
+    if (after.suspended.length > policy.maxSuspendedSessions) throw new Error('too many suspended sessions');
+    const foreground = foregroundUser(after)?.personId;
+    if (foreground && after.suspended.some((s) => s.user.personId === foreground) && after.phase.kind !== 'switching') {
+      throw new Error(`${foreground} is both in the foreground and suspended`);
+    }
+    state = after;
+  }
+}
+
+describe('session machine properties', () => {
+  it('never opens a session without a second factor, a valid grace re-tap or allowed break-glass', () => {
+    fc.assert(fc.property(policyArb, runArb, (policy, run) => check(policy, run)), { numRuns: 3000 });
+  });
+
+  it('exercised sign-ins, grace re-taps and tap-overs along the way', () => {
+    expect(seen.transitions).toBeGreaterThan(50_000);
+    expect(seen.sessionsOpened).toBeGreaterThan(1000);
+    expect(seen.graceReTaps).toBeGreaterThan(100);
+    expect(seen.tapOvers).toBeGreaterThan(500);
+  });
+
+  it('the checker catches a machine that opens a session on a stale result', () => {
+    // Guard against a property that cannot fail: a broken machine must be caught.
+    const broken: Machine = (state, event, policy, now) => {
+      if (event.type === 'auth-result' && event.outcome.reason === 'ok' && state.phase.kind === 'locked') {
+        const user = { ...event.outcome.person, badgeId: 'x', badgeKind: 'rfid' as const, readerName: 'r', contactCard: false, method: 'badge-pin' as const, fullAuthAt: now, offline: false };
+        return { state: { ...state, phase: { kind: 'active', user } }, effects: [] };
+      }
+      return transition(state, event, policy, now);
+    };
+    const stale: SessionEvent = { type: 'auth-result', attemptId: 99, outcome: { reason: 'ok', person: nurse, method: 'badge-pin', offline: false } };
+    expect(() => check(POLICY, [[stale, 0]], broken)).toThrow(/got a session from locked/);
+    expect(() => check(POLICY, [[stale, 0]])).not.toThrow();
+  });
+});
