@@ -5,7 +5,9 @@ import { existsSync } from 'node:fs';
 
 const compiled = new URL('../dist/app/agent/main.js', import.meta.url);
 if (!existsSync(compiled)) {
-  console.error('releve: not built yet: run `npm run build`, or `npm run releve -- <args>` in a development checkout');
+  console.error(
+    'releve: not built yet: run `npm run build`, or `npm run releve -- <args>` in a development checkout',
+  );
   process.exit(2);
 }
 await import(compiled.href);

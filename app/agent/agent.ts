@@ -35,7 +35,6 @@ import {
   type SessionState,
 } from '../core/session/types.js';
 
-
 export interface AgentAdapters {
   readonly clock: Clock;
   readonly badgeSources: readonly BadgeSource[];
@@ -84,12 +83,20 @@ export interface AgentSnapshot {
 
 export type AgentEvent =
   | { readonly type: 'state'; readonly snapshot: AgentSnapshot }
-  | { readonly type: 'feedback'; readonly message: MessageKey; readonly params: MessageParams; readonly text: string; readonly at: number }
+  | {
+      readonly type: 'feedback';
+      readonly message: MessageKey;
+      readonly params: MessageParams;
+      readonly text: string;
+      readonly at: number;
+    }
   | { readonly type: 'audit'; readonly record: AuditRecord }
   | { readonly type: 'rejected'; readonly reason: string; readonly at: number }
   | { readonly type: 'source'; readonly detail: string; readonly available: boolean; readonly at: number };
 
-export type PinSubmission = { readonly accepted: true } | { readonly accepted: false; readonly problem: PinFormatProblem | 'no-prompt' };
+export type PinSubmission =
+  | { readonly accepted: true }
+  | { readonly accepted: false; readonly problem: PinFormatProblem | 'no-prompt' };
 
 export interface Agent {
   start(): Promise<void>;
@@ -195,7 +202,9 @@ export function composeAgent(adapters: AgentAdapters, basePolicy: Policy, option
   };
 
   const track = (task: Promise<void>): void => {
-    const tracked = task.catch((error: unknown) => log.error('background task failed', { error: String(error) }));
+    const tracked = task.catch((error: unknown) =>
+      log.error('background task failed', { error: String(error) }),
+    );
     background.add(tracked);
     void tracked.finally(() => background.delete(tracked));
   };
@@ -229,12 +238,19 @@ export function composeAgent(adapters: AgentAdapters, basePolicy: Policy, option
     } catch (error) {
       // The record could not be made durable: say so loudly. The action still happened (a lock
       // must not be undone because a disk is full), and diagnostics carry the record.
-      log.error('audit append failed', { error: String(error), action: record.action, reason: record.reason });
+      log.error('audit append failed', {
+        error: String(error),
+        action: record.action,
+        reason: record.reason,
+      });
     }
     emit({ type: 'audit', record });
   };
 
-  async function identify(attemptId: number, badge: Extract<Effect, { type: 'identify-badge' }>['badge']): Promise<void> {
+  async function identify(
+    attemptId: number,
+    badge: Extract<Effect, { type: 'identify-badge' }>['badge'],
+  ): Promise<void> {
     if (badge.kind === 'cps-card') {
       if (!adapters.cards) {
         await enqueue({ type: 'badge-unreadable', attemptId, reason: 'no card reader stack configured' });
@@ -243,7 +259,12 @@ export function composeAgent(adapters: AgentAdapters, basePolicy: Policy, option
       try {
         const card = await adapters.cards.readIdentity(badge.readerName);
         knownBadges.set(badge.badgeId, card.person);
-        await enqueue({ type: 'badge-identified', attemptId, person: card.person, pinTriesLeft: card.pinTriesLeft });
+        await enqueue({
+          type: 'badge-identified',
+          attemptId,
+          person: card.person,
+          pinTriesLeft: card.pinTriesLeft,
+        });
       } catch (error) {
         log.warn('card could not be read', { reader: badge.readerName, error: String(error) });
         await enqueue({ type: 'badge-unreadable', attemptId, reason: 'card could not be read' });
@@ -286,7 +307,10 @@ export function composeAgent(adapters: AgentAdapters, basePolicy: Policy, option
     await enqueue({ type: 'auth-result', attemptId: effect.attemptId, outcome });
   }
 
-  async function signIn(effect: Extract<Effect, { type: 'authenticate' }>, pin: Uint8Array): Promise<AuthOutcome> {
+  async function signIn(
+    effect: Extract<Effect, { type: 'authenticate' }>,
+    pin: Uint8Array,
+  ): Promise<AuthOutcome> {
     const { badge } = effect;
     let result: IdpResult;
     let method: 'card-pin' | 'badge-pin';
@@ -297,7 +321,9 @@ export function composeAgent(adapters: AgentAdapters, basePolicy: Policy, option
       // The card checks its own PIN, exactly once; the IdP then sees only the card's signature.
       const check = await cards.verifyPin(badge.readerName, pin);
       if (!check.ok) {
-        return check.reason === 'wrong-pin' ? { reason: 'wrong-pin', triesLeft: check.triesLeft } : { reason: check.reason };
+        return check.reason === 'wrong-pin'
+          ? { reason: 'wrong-pin', triesLeft: check.triesLeft }
+          : { reason: check.reason };
       }
       const certificate = await cards.authenticationCertificate(badge.readerName);
       result = await adapters.idp.signInWithCard({
@@ -421,10 +447,20 @@ export function composeAgent(adapters: AgentAdapters, basePolicy: Policy, option
         break;
       case 'reader-lost':
         void enqueue(event);
-        emit({ type: 'source', detail: `reader lost: ${event.readerName}`, available: false, at: clock.now() });
+        emit({
+          type: 'source',
+          detail: `reader lost: ${event.readerName}`,
+          available: false,
+          at: clock.now(),
+        });
         break;
       case 'reader-added':
-        emit({ type: 'source', detail: `reader added: ${event.reader.name}`, available: true, at: clock.now() });
+        emit({
+          type: 'source',
+          detail: `reader added: ${event.reader.name}`,
+          available: true,
+          at: clock.now(),
+        });
         break;
       case 'source-status':
         emit({ type: 'source', detail: event.detail, available: event.available, at: clock.now() });
@@ -463,7 +499,10 @@ export function composeAgent(adapters: AgentAdapters, basePolicy: Policy, option
         });
       }
       await runOs('lock', () => adapters.osSession.lock());
-      stopOsWatch = adapters.osSession.watch(policy.inactivityLockMinutes * 60_000, (event) => void enqueue(event));
+      stopOsWatch = adapters.osSession.watch(
+        policy.inactivityLockMinutes * 60_000,
+        (event) => void enqueue(event),
+      );
       // Sources report readers as they come; start-up never waits on a reader or a service.
       await Promise.all(adapters.badgeSources.map((source) => source.start(onSourceEvent)));
       scheduleShiftEnd();

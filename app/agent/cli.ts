@@ -7,7 +7,13 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { formatMessage } from '../core/messages.js';
-import { DEFAULT_POLICY, parsePolicyText, policyWithFallback, type Policy, type PolicyProblem } from '../core/policy.js';
+import {
+  DEFAULT_POLICY,
+  parsePolicyText,
+  policyWithFallback,
+  type Policy,
+  type PolicyProblem,
+} from '../core/policy.js';
 import { composeAgent, type Agent, type AgentAdapters, type AgentEvent } from './agent.js';
 import { loadCatalogue } from './resources.js';
 
@@ -26,7 +32,10 @@ export interface RunningAdapters {
   readonly close: () => Promise<void>;
 }
 
-export type AdapterFactory = (policy: Policy, options: { auditFile: string | null }) => Promise<RunningAdapters>;
+export type AdapterFactory = (
+  policy: Policy,
+  options: { auditFile: string | null },
+) => Promise<RunningAdapters>;
 
 export interface CliContext {
   readonly version: string;
@@ -110,7 +119,9 @@ async function loadPolicy(
     return null;
   }
   const settled = 'raw' in checked ? policyWithFallback(checked.raw) : { policy: DEFAULT_POLICY };
-  io.err(`releve: invalid policy (${file}); invalid settings fall back to their defaults (--fallback-policy):`);
+  io.err(
+    `releve: invalid policy (${file}); invalid settings fall back to their defaults (--fallback-policy):`,
+  );
   for (const problem of checked.problems) io.err(`  - ${problem.message}`);
   return { policy: settled.policy, problems: checked.problems };
 }
@@ -126,19 +137,33 @@ function jsonLine(event: AgentEvent): string {
         phase: snapshot.phase,
         user: snapshot.user?.displayName ?? null,
         prompt: snapshot.prompt
-          ? { person: snapshot.prompt.person?.displayName ?? null, pinTriesLeft: snapshot.prompt.pinTriesLeft, over: snapshot.prompt.over?.displayName ?? null }
+          ? {
+              person: snapshot.prompt.person?.displayName ?? null,
+              pinTriesLeft: snapshot.prompt.pinTriesLeft,
+              over: snapshot.prompt.over?.displayName ?? null,
+            }
           : null,
         suspended: snapshot.suspended.map((p) => p.displayName),
       });
     }
     case 'feedback':
-      return JSON.stringify({ type: 'feedback', at: new Date(event.at).toISOString(), message: event.message, text: event.text });
+      return JSON.stringify({
+        type: 'feedback',
+        at: new Date(event.at).toISOString(),
+        message: event.message,
+        text: event.text,
+      });
     case 'audit':
       return JSON.stringify({ type: 'audit', record: event.record });
     case 'rejected':
       return JSON.stringify({ type: 'rejected', at: new Date(event.at).toISOString(), reason: event.reason });
     case 'source':
-      return JSON.stringify({ type: 'source', at: new Date(event.at).toISOString(), available: event.available, detail: event.detail });
+      return JSON.stringify({
+        type: 'source',
+        at: new Date(event.at).toISOString(),
+        available: event.available,
+        detail: event.detail,
+      });
   }
 }
 
@@ -172,7 +197,9 @@ async function runAgent(args: readonly string[], io: CliIo, context: CliContext)
   });
   if (positionals.length > 0) throw new UsageError(`unexpected argument: ${positionals[0]}`);
   if (!values.headless) {
-    throw new UsageError('the agent with its screens is started by the tray application; use --headless here');
+    throw new UsageError(
+      'the agent with its screens is started by the tray application; use --headless here',
+    );
   }
   const loaded = await loadPolicy(values.policy, values['fallback-policy'], io);
   if (!loaded) return 1;

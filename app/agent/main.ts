@@ -6,7 +6,9 @@ import { productionAdapters } from './production.js';
 import { resourcesDir } from './resources.js';
 
 function version(): string {
-  const pkg = JSON.parse(readFileSync(join(resourcesDir(), '..', 'package.json'), 'utf8')) as { version: string };
+  const pkg = JSON.parse(readFileSync(join(resourcesDir(), '..', 'package.json'), 'utf8')) as {
+    version: string;
+  };
   return pkg.version;
 }
 

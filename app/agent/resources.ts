@@ -19,7 +19,10 @@ export function resourcesDir(): string {
 
 /** The message catalogue for a locale; a missing key is an error at start, not a blank screen. */
 export function loadCatalogue(locale: 'fr' | 'en'): Catalogue {
-  const raw = JSON.parse(readFileSync(join(resourcesDir(), 'locales', `${locale}.json`), 'utf8')) as Record<string, unknown>;
+  const raw = JSON.parse(readFileSync(join(resourcesDir(), 'locales', `${locale}.json`), 'utf8')) as Record<
+    string,
+    unknown
+  >;
   const missing = MESSAGE_KEYS.filter((key) => typeof raw[key] !== 'string');
   if (missing.length > 0) throw new Error(`locale ${locale} lacks messages: ${missing.join(', ')}`);
   return raw as Catalogue;

@@ -7,7 +7,8 @@ export const UID_LENGTHS = [4, 7, 10] as const;
 
 export type UidByteOrder = 'as-read' | 'reversed';
 
-export type UidResult = { readonly ok: true; readonly uid: string } | { readonly ok: false; readonly problem: string };
+export type UidResult =
+  { readonly ok: true; readonly uid: string } | { readonly ok: false; readonly problem: string };
 
 const HEX = '0123456789ABCDEF';
 

@@ -51,7 +51,11 @@ const oneOf = <V extends string>(values: readonly V[], def: V, description: Text
   default: def,
   description,
 });
-const flag = (def: boolean, description: Text): BooleanSetting => ({ type: 'boolean', default: def, description });
+const flag = (def: boolean, description: Text): BooleanSetting => ({
+  type: 'boolean',
+  default: def,
+  description,
+});
 
 export const SESSION_MODES = ['shared-kiosk', 'os-lock'] as const;
 export const LOCALES = ['fr', 'en'] as const;
@@ -61,7 +65,7 @@ export const TAP_OVER_PREVIOUS = ['suspend', 'close'] as const;
 export const POLICY_SETTINGS = {
   mode: oneOf(SESSION_MODES, 'shared-kiosk', {
     en: 'shared-kiosk: one generic OS session behind a full-screen lock overlay, applications switched per person; os-lock: personal OS sessions, tap-out locks the OS session.',
-    fr: "shared-kiosk : une session OS générique derrière un écran de verrouillage plein écran, applications basculées par personne ; os-lock : sessions OS personnelles, le retrait verrouille la session OS.",
+    fr: 'shared-kiosk : une session OS générique derrière un écran de verrouillage plein écran, applications basculées par personne ; os-lock : sessions OS personnelles, le retrait verrouille la session OS.',
   }),
   workstationName: {
     type: 'string',
@@ -238,7 +242,11 @@ export function validatePolicy(input: unknown): PolicyValidation {
     }
     const parsed = schemaFor(setting).safeParse(value);
     if (parsed.success) result[key] = parsed.data;
-    else problems.push({ field: key, message: `${key}: must be ${describeAllowed(setting)}; got ${show(value)}` });
+    else
+      problems.push({
+        field: key,
+        message: `${key}: must be ${describeAllowed(setting)}; got ${show(value)}`,
+      });
   }
   const merged = { ...DEFAULT_POLICY, ...result } as Policy;
   if (merged.pinMinLength > merged.pinMaxLength) {

@@ -23,7 +23,9 @@ let policy: Policy = DEFAULT_POLICY;
 if (values.policy) {
   const checked = parsePolicyText(readFileSync(values.policy, 'utf8'));
   if (!checked.ok) {
-    console.error(`invalid policy ${values.policy}:\n${checked.problems.map((p) => `  - ${p.message}`).join('\n')}`);
+    console.error(
+      `invalid policy ${values.policy}:\n${checked.problems.map((p) => `  - ${p.message}`).join('\n')}`,
+    );
     process.exit(1);
   }
   policy = checked.policy;
@@ -61,7 +63,10 @@ agent.subscribe((event: AgentEvent) => {
     const label = PHASE_LABELS[event.snapshot.phase] ?? [event.snapshot.phase, event.snapshot.phase];
     const who = event.snapshot.user ? ` — ${event.snapshot.user.displayName}` : '';
     const suspended = event.snapshot.suspended.length
-      ? say(` (en attente : ${event.snapshot.suspended.map((p) => p.displayName).join(', ')})`, ` (suspended: ${event.snapshot.suspended.map((p) => p.displayName).join(', ')})`)
+      ? say(
+          ` (en attente : ${event.snapshot.suspended.map((p) => p.displayName).join(', ')})`,
+          ` (suspended: ${event.snapshot.suspended.map((p) => p.displayName).join(', ')})`,
+        )
       : '';
     lastState = `${say(label[0], label[1])}${who}${suspended}`;
   }
@@ -78,7 +83,12 @@ console.log(
     `Relève — demo: a nurse's morning (workstation ${agent.policy().workstationName})`,
   ),
 );
-console.log(say('Lecteur et IdP simulés ; agent, machine à états et journal d’audit réels.', 'Simulated reader and IdP; real agent, state machine and audit trail.'));
+console.log(
+  say(
+    'Lecteur et IdP simulés ; agent, machine à états et journal d’audit réels.',
+    'Simulated reader and IdP; real agent, state machine and audit trail.',
+  ),
+);
 console.log('');
 await agent.start();
 shown = [];

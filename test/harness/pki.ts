@@ -52,7 +52,10 @@ async function generateKeys(): Promise<CryptoKeyPair> {
   return (await webcrypto.subtle.generateKey(RSA, true, ['sign', 'verify'])) as CryptoKeyPair;
 }
 
-async function exportIssued(certificate: x509.X509Certificate, keys: CryptoKeyPair): Promise<IssuedCertificate> {
+async function exportIssued(
+  certificate: x509.X509Certificate,
+  keys: CryptoKeyPair,
+): Promise<IssuedCertificate> {
   const pkcs8 = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', keys.privateKey));
   const privateKey = createPrivateKey({ key: pkcs8, format: 'der', type: 'pkcs8' });
   return {
@@ -106,7 +109,11 @@ export interface CardPki {
 
 /** A root and an intermediate shaped like IGC-Santé's (names are clearly marked as tests). */
 export async function createCardPki(): Promise<CardPki> {
-  const root = await createAuthority('CN=TEST AC RACINE IGC-SANTE RELEVE, OU=TEST, O=RELEVE HARNESS, C=FR', null, 1);
+  const root = await createAuthority(
+    'CN=TEST AC RACINE IGC-SANTE RELEVE, OU=TEST, O=RELEVE HARNESS, C=FR',
+    null,
+    1,
+  );
   const intermediate = await createAuthority(
     'CN=TEST AC IGC-SANTE FORT PERSONNES, OU=TEST, O=RELEVE HARNESS, C=FR',
     root,

@@ -34,7 +34,10 @@ function tap(world: SimWorld, person: TestPerson): void {
 export const NURSE_MORNING: readonly ScenarioStep[] = [
   {
     atMinute: 2,
-    title: { fr: `${NURSE.displayName} badge sur le poste verrouillé`, en: `${NURSE.displayName} taps in on the locked workstation` },
+    title: {
+      fr: `${NURSE.displayName} badge sur le poste verrouillé`,
+      en: `${NURSE.displayName} taps in on the locked workstation`,
+    },
     act: async (_agent, world) => tap(world, NURSE),
   },
   {
@@ -49,7 +52,10 @@ export const NURSE_MORNING: readonly ScenarioStep[] = [
   },
   {
     atMinute: 25,
-    title: { fr: `${DOCTOR.displayName} reprend le poste (changement d'utilisateur)`, en: `${DOCTOR.displayName} taps over` },
+    title: {
+      fr: `${DOCTOR.displayName} reprend le poste (changement d'utilisateur)`,
+      en: `${DOCTOR.displayName} taps over`,
+    },
     act: async (_agent, world) => tap(world, DOCTOR),
   },
   {
@@ -59,12 +65,18 @@ export const NURSE_MORNING: readonly ScenarioStep[] = [
   },
   {
     atMinute: 40,
-    title: { fr: `${NURSE.displayName} revient : badge sans code (période de grâce)`, en: `${NURSE.displayName} comes back: grace re-tap, no PIN` },
+    title: {
+      fr: `${NURSE.displayName} revient : badge sans code (période de grâce)`,
+      en: `${NURSE.displayName} comes back: grace re-tap, no PIN`,
+    },
     act: async (_agent, world) => tap(world, NURSE),
   },
   {
     atMinute: 55,
-    title: { fr: 'elle badge pour reprendre… ce qui verrouille', en: 'she taps to resume… which taps her out' },
+    title: {
+      fr: 'elle badge pour reprendre… ce qui verrouille',
+      en: 'she taps to resume… which taps her out',
+    },
     act: async (_agent, world) => tap(world, NURSE),
   },
   {

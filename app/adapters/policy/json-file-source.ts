@@ -12,7 +12,10 @@ export class JsonFilePolicySource implements PolicySource {
       text = await readFile(this.path, 'utf8');
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      const problem = code === 'ENOENT' ? 'the policy file does not exist' : `the policy file cannot be read (${code ?? String(error)})`;
+      const problem =
+        code === 'ENOENT'
+          ? 'the policy file does not exist'
+          : `the policy file cannot be read (${code ?? String(error)})`;
       return { ok: false, problem, location: this.path };
     }
     try {

@@ -21,7 +21,9 @@ export type IdpFailure =
   | { readonly reason: 'too-many-attempts'; readonly retryAfterSeconds: number | null }
   | { readonly reason: 'unknown-badge' | 'idp-unreachable' | 'idp-error' | 'timeout' };
 
-export type IdpResult = { readonly ok: true; readonly value: SignedInPerson } | { readonly ok: false; readonly failure: IdpFailure };
+export type IdpResult =
+  | { readonly ok: true; readonly value: SignedInPerson }
+  | { readonly ok: false; readonly failure: IdpFailure };
 
 export type RefreshResult =
   | { readonly ok: true; readonly tokens: TokenSet }

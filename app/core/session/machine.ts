@@ -128,11 +128,19 @@ function setAside(step: Step, state: SessionState, user: SessionUser, reason: st
     (reason === 'tap-over' && step.policy.tapOverPreviousSession === 'close');
   if (close) {
     step.effect({ type: 'close-session', personId: user.personId, reason });
-    step.audit('session-closed', 'info', reason, { person: user, badgeKind: user.badgeKind, method: user.method });
+    step.audit('session-closed', 'info', reason, {
+      person: user,
+      badgeKind: user.badgeKind,
+      method: user.method,
+    });
     return state;
   }
   step.effect({ type: 'suspend-session', personId: user.personId });
-  step.audit('session-suspended', 'info', reason, { person: user, badgeKind: user.badgeKind, method: user.method });
+  step.audit('session-suspended', 'info', reason, {
+    person: user,
+    badgeKind: user.badgeKind,
+    method: user.method,
+  });
   let suspended = [
     ...state.suspended.filter((s) => s.user.personId !== user.personId),
     { user, suspendedAt: step.now },
@@ -141,18 +149,31 @@ function setAside(step: Step, state: SessionState, user: SessionUser, reason: st
     const [oldest, ...rest] = suspended;
     if (!oldest) break;
     step.effect({ type: 'close-session', personId: oldest.user.personId, reason: 'too-many-suspended' });
-    step.audit('session-closed', 'info', 'too-many-suspended', { person: oldest.user, badgeKind: oldest.user.badgeKind });
+    step.audit('session-closed', 'info', 'too-many-suspended', {
+      person: oldest.user,
+      badgeKind: oldest.user.badgeKind,
+    });
     suspended = rest;
   }
   return { ...state, suspended };
 }
 
 /** Locks the workstation now: the foreground session is set aside and the lock screen shown. */
-function lockNow(step: Step, state: SessionState, user: SessionUser, reason: string, message: MessageKey): SessionState {
+function lockNow(
+  step: Step,
+  state: SessionState,
+  user: SessionUser,
+  reason: string,
+  message: MessageKey,
+): SessionState {
   const next = setAside(step, state, user, reason);
   step.effect({ type: 'lock-screen' });
   step.feedback(message, { name: user.displayName });
-  step.audit('session-locked', 'info', reason, { person: user, badgeKind: user.badgeKind, method: user.method });
+  step.audit('session-locked', 'info', reason, {
+    person: user,
+    badgeKind: user.badgeKind,
+    method: user.method,
+  });
   return withPhase(next, { kind: 'locked' });
 }
 
@@ -294,7 +315,11 @@ function signIn(
   });
   if (person.nationalId === null) {
     step.feedback('no-national-id', { name: person.displayName });
-    step.audit('authentication', 'info', 'no-national-id', { person, badgeKind: badge.kind, method: user.method });
+    step.audit('authentication', 'info', 'no-national-id', {
+      person,
+      badgeKind: badge.kind,
+      method: user.method,
+    });
   }
   let next = state;
   if (step.policy.otherTapInEndsGrace) {
@@ -363,7 +388,10 @@ function onAuthFailure(
     case 'card-error':
     case 'card-removed':
     case 'timeout':
-      return abandon(step, state, interaction, outcome.reason, { outcome: 'failure', reason: outcome.reason });
+      return abandon(step, state, interaction, outcome.reason, {
+        outcome: 'failure',
+        reason: outcome.reason,
+      });
     default:
       return missingCase(outcome);
   }
@@ -390,7 +418,10 @@ function onLocked(step: Step, state: SessionState, event: SessionEvent): Session
     case 'break-glass-requested': {
       if (!step.policy.breakGlassEnabled) {
         step.feedback('break-glass-disabled');
-        step.audit('break-glass', 'failure', 'disabled-by-policy', { person: event.person, method: 'break-glass' });
+        step.audit('break-glass', 'failure', 'disabled-by-policy', {
+          person: event.person,
+          method: 'break-glass',
+        });
         return state;
       }
       const user: SessionUser = {
@@ -454,7 +485,9 @@ function onInteraction(
       if (event.badge.badgeId === interaction.badge.badgeId) {
         // An impatient second tap: answer it (every tap gets feedback) without starting over.
         if (kind === 'awaiting-pin') {
-          step.feedback(interaction.person ? 'greeting-pin' : 'enter-pin', { name: interaction.person?.displayName ?? '' });
+          step.feedback(interaction.person ? 'greeting-pin' : 'enter-pin', {
+            name: interaction.person?.displayName ?? '',
+          });
         } else step.feedback('busy');
         return state;
       }
@@ -472,17 +505,18 @@ function onInteraction(
     }
     case 'badge-removed':
       if (event.badgeId !== interaction.badge.badgeId || !interaction.badge.contact) return state;
-      return abandon(step, state, interaction, 'card-removed', { outcome: 'cancelled', reason: 'card-removed' });
+      return abandon(step, state, interaction, 'card-removed', {
+        outcome: 'cancelled',
+        reason: 'card-removed',
+      });
     case 'badge-identified': {
-      if (!isCurrent(interaction, event.attemptId) || (kind !== 'identifying' && kind !== 'switching')) return state;
+      if (!isCurrent(interaction, event.attemptId) || (kind !== 'identifying' && kind !== 'switching'))
+        return state;
       if (event.pinTriesLeft === 0) {
-        return abandon(
-          step,
-          state,
-          { ...interaction, person: event.person },
-          'card-blocked',
-          { outcome: 'failure', reason: 'card-blocked' },
-        );
+        return abandon(step, state, { ...interaction, person: event.person }, 'card-blocked', {
+          outcome: 'failure',
+          reason: 'card-blocked',
+        });
       }
       const identified: Interaction = {
         ...interaction,
@@ -498,8 +532,12 @@ function onInteraction(
       return withPhase(state, { kind: 'awaiting-pin', interaction: identified });
     }
     case 'badge-unreadable':
-      if (!isCurrent(interaction, event.attemptId) || (kind !== 'identifying' && kind !== 'switching')) return state;
-      return abandon(step, state, interaction, 'badge-unreadable', { outcome: 'failure', reason: 'badge-unreadable' });
+      if (!isCurrent(interaction, event.attemptId) || (kind !== 'identifying' && kind !== 'switching'))
+        return state;
+      return abandon(step, state, interaction, 'badge-unreadable', {
+        outcome: 'failure',
+        reason: 'badge-unreadable',
+      });
     case 'pin-entered':
       if (!isCurrent(interaction, event.attemptId) || kind !== 'awaiting-pin') return state;
       step.feedback('checking', { name: interaction.person?.displayName ?? '' });
@@ -511,11 +549,17 @@ function onInteraction(
       });
       return withPhase(state, {
         kind: 'authenticating',
-        interaction: { ...interaction, deadline: step.now + step.policy.authenticationTimeoutSeconds * SECOND },
+        interaction: {
+          ...interaction,
+          deadline: step.now + step.policy.authenticationTimeoutSeconds * SECOND,
+        },
       });
     case 'pin-cancelled':
       if (!isCurrent(interaction, event.attemptId)) return state;
-      return abandon(step, state, interaction, 'cancelled', { outcome: 'cancelled', reason: 'pin-cancelled' });
+      return abandon(step, state, interaction, 'cancelled', {
+        outcome: 'cancelled',
+        reason: 'pin-cancelled',
+      });
     case 'auth-result':
       if (!isCurrent(interaction, event.attemptId) || kind !== 'authenticating') return state;
       return event.outcome.reason === 'ok'
@@ -533,11 +577,20 @@ function onInteraction(
     case 'manual-lock':
     case 'power-suspend': {
       const reason = event.type === 'manual-lock' ? 'manual-lock' : 'power-suspend';
-      step.audit('authentication', 'cancelled', reason, { person: interaction.person, badgeKind: interaction.badge.kind });
+      step.audit('authentication', 'cancelled', reason, {
+        person: interaction.person,
+        badgeKind: interaction.badge.kind,
+      });
       const next = leaveInteraction(step, state, interaction);
       if (!interaction.over) return next;
       const user = interaction.over;
-      const locked = lockNow(step, next, user, reason, event.type === 'manual-lock' ? 'locked' : 'locked-power');
+      const locked = lockNow(
+        step,
+        next,
+        user,
+        reason,
+        event.type === 'manual-lock' ? 'locked' : 'locked-power',
+      );
       return event.type === 'manual-lock'
         ? endGrace(step, locked, (e) => e.person.personId === user.personId, 'manual-lock')
         : locked;
@@ -553,7 +606,10 @@ function onInteraction(
         step.audit('session-closed', 'info', 'revoked', { person: user, badgeKind: user.badgeKind });
         const withoutOver: Interaction = { ...interaction, over: null };
         // Without anyone underneath, a tap-over becomes a plain tap-in.
-        next = withPhase(next, { kind: kind === 'switching' ? 'identifying' : kind, interaction: withoutOver });
+        next = withPhase(next, {
+          kind: kind === 'switching' ? 'identifying' : kind,
+          interaction: withoutOver,
+        });
       }
       return next;
     }
@@ -611,7 +667,8 @@ function onActive(
         });
       }
       const entry = validGrace(state, badge.badgeId, step.now);
-      if (entry && entry.person.personId !== user.personId) return graceRetap(step, state, entry, badge, user);
+      if (entry && entry.person.personId !== user.personId)
+        return graceRetap(step, state, entry, badge, user);
       return startInteraction(step, state, badge, user);
     }
     case 'badge-removed':
@@ -634,7 +691,11 @@ function onActive(
       step.effect({ type: 'close-session', personId: user.personId, reason: 'revoked' });
       step.effect({ type: 'lock-screen' });
       step.feedback('session-revoked', { name: user.displayName });
-      step.audit('session-closed', 'info', 'revoked', { person: user, badgeKind: user.badgeKind, method: user.method });
+      step.audit('session-closed', 'info', 'revoked', {
+        person: user,
+        badgeKind: user.badgeKind,
+        method: user.method,
+      });
       return withPhase(next, { kind: 'locked' });
     }
     case 'shift-end':
@@ -668,7 +729,11 @@ function onLocking(
   const { user } = phase;
   const undo = (): SessionState => {
     step.feedback('tap-out-undone', { name: user.displayName });
-    step.audit('tap-out-undone', 'info', 'undo', { person: user, badgeKind: user.badgeKind, method: user.method });
+    step.audit('tap-out-undone', 'info', 'undo', {
+      person: user,
+      badgeKind: user.badgeKind,
+      method: user.method,
+    });
     return withPhase(state, activePhase(user));
   };
   switch (event.type) {
@@ -721,7 +786,12 @@ function housekeeping(step: Step, state: SessionState): SessionState {
 }
 
 /** The next state and effects for a validated event. */
-export function transition(state: SessionState, event: SessionEvent, policy: Policy, now: number): Transition {
+export function transition(
+  state: SessionState,
+  event: SessionEvent,
+  policy: Policy,
+  now: number,
+): Transition {
   const step = new Step(policy, now);
   const base = housekeeping(step, state);
   const { phase } = base;

@@ -107,16 +107,26 @@ const authOutcomeSchema = z.discriminatedUnion('reason', [
       offline: z.boolean(),
     })
     .strict(),
-  z.object({ reason: z.literal('wrong-pin'), triesLeft: z.number().int().min(0).max(15).nullable() }).strict(),
+  z
+    .object({ reason: z.literal('wrong-pin'), triesLeft: z.number().int().min(0).max(15).nullable() })
+    .strict(),
   z
     .object({
       reason: z.literal('too-many-attempts'),
       retryAfterSeconds: z.number().int().nonnegative().nullable(),
     })
     .strict(),
-  ...(['card-blocked', 'unknown-badge', 'idp-unreachable', 'idp-error', 'card-error', 'card-removed', 'timeout'] as const).map(
-    (reason) => z.object({ reason: z.literal(reason) }).strict(),
-  ),
+  ...(
+    [
+      'card-blocked',
+      'unknown-badge',
+      'idp-unreachable',
+      'idp-error',
+      'card-error',
+      'card-removed',
+      'timeout',
+    ] as const
+  ).map((reason) => z.object({ reason: z.literal(reason) }).strict()),
 ]);
 export type AuthOutcome = z.infer<typeof authOutcomeSchema>;
 export type AuthFailureReason = Exclude<AuthOutcome['reason'], 'ok'>;
@@ -124,7 +134,11 @@ export type AuthFailureReason = Exclude<AuthOutcome['reason'], 'ok'>;
 export const sessionEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('badge-presented'), badge: badgePresentationSchema }).strict(),
   z
-    .object({ type: z.literal('badge-removed'), badgeId: z.string().min(1).max(64), readerName: z.string().min(1).max(256) })
+    .object({
+      type: z.literal('badge-removed'),
+      badgeId: z.string().min(1).max(64),
+      readerName: z.string().min(1).max(256),
+    })
     .strict(),
   z
     .object({

@@ -18,7 +18,8 @@ export class RecordingOsSession implements OsSessionController {
   }
   async unlock(personId: string): Promise<void> {
     this.actions.push(`unlock ${personId}`);
-    if (this.foreground !== personId) this.violations.push(`unlock for ${personId} who is not in the foreground`);
+    if (this.foreground !== personId)
+      this.violations.push(`unlock for ${personId} who is not in the foreground`);
     this.locked = false;
   }
   private bring(personId: string, verb: string): void {

@@ -1,10 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type {
-  IdentityProvider,
-  IdpResult,
-  RefreshResult,
-  TokenSet,
-} from '../../../app/core/ports/index.js';
+import type { IdentityProvider, IdpResult, RefreshResult, TokenSet } from '../../../app/core/ports/index.js';
 import { personOnly, TEST_PEOPLE, type TestPerson } from '../people.js';
 
 /**
@@ -57,7 +52,12 @@ export class SimulatedIdp implements IdentityProvider {
     this.failures.delete(person.personId);
     return {
       ok: true,
-      value: { person: personOnly(person), amr: ['pin', 'hwk'], acr: 'eidas2', tokens: this.tokensFor(person) },
+      value: {
+        person: personOnly(person),
+        amr: ['pin', 'hwk'],
+        acr: 'eidas2',
+        tokens: this.tokensFor(person),
+      },
     };
   }
 
@@ -69,7 +69,12 @@ export class SimulatedIdp implements IdentityProvider {
     if (!person) return { ok: false, failure: { reason: 'unknown-badge' } };
     return {
       ok: true,
-      value: { person: personOnly(person), amr: ['pin', 'sc'], acr: 'eidas3', tokens: this.tokensFor(person) },
+      value: {
+        person: personOnly(person),
+        amr: ['pin', 'sc'],
+        acr: 'eidas3',
+        tokens: this.tokensFor(person),
+      },
     };
   }
 

@@ -35,7 +35,10 @@ export function createSimWorld(start = Date.UTC(2026, 10, 23, 6, 10, 0)): SimWor
 }
 
 /** An AdapterFactory over a simulated world; `drive` plays a script once the agent runs. */
-export function simulatedAdapters(world: SimWorld, drive: ((agent: Agent) => Promise<void>) | null): AdapterFactory {
+export function simulatedAdapters(
+  world: SimWorld,
+  drive: ((agent: Agent) => Promise<void>) | null,
+): AdapterFactory {
   return async (_policy, options) => {
     const file = options.auditFile ? new JsonLinesAuditSink(options.auditFile) : null;
     const audit: AuditSink = {

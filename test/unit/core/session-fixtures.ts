@@ -22,7 +22,11 @@ export const doctor: Person = personOnly(DOCTOR);
 export const aide: Person = personOnly(AIDE);
 
 export const READER = 'Reader A';
-export const badge = (badgeId: string, contact = false, kind: BadgePresentation['kind'] = 'rfid'): BadgePresentation => ({
+export const badge = (
+  badgeId: string,
+  contact = false,
+  kind: BadgePresentation['kind'] = 'rfid',
+): BadgePresentation => ({
   badgeId,
   kind: contact ? 'cps-card' : kind,
   readerName: READER,
@@ -36,7 +40,11 @@ export const aideBadge = badge(AIDE.badgeUid);
 export const nurseCard = badge('80250000012345', true);
 export const doctorCard = badge('80250000067890', true);
 
-export function userOf(person: Person, from: BadgePresentation, extra: Partial<SessionUser> = {}): SessionUser {
+export function userOf(
+  person: Person,
+  from: BadgePresentation,
+  extra: Partial<SessionUser> = {},
+): SessionUser {
   return {
     ...person,
     badgeId: from.badgeId,
@@ -90,7 +98,12 @@ export function stateIn(kind: PhaseKind): SessionState {
         ...base,
         phase: {
           kind,
-          user: { ...userOf(aide, aideBadge), method: 'break-glass', badgeId: 'break-glass:sophie.petit', readerName: 'break-glass' },
+          user: {
+            ...userOf(aide, aideBadge),
+            method: 'break-glass',
+            badgeId: 'break-glass:sophie.petit',
+            readerName: 'break-glass',
+          },
           expiresAt: T0 + 30 * 60_000,
         },
       };
@@ -104,7 +117,11 @@ export function stateIn(kind: PhaseKind): SessionState {
 export function eventOf(type: SessionEventType, state: SessionState): SessionEvent {
   const phase = state.phase;
   const ownBadge =
-    'interaction' in phase ? phase.interaction.badge : 'user' in phase ? { badgeId: phase.user.badgeId, readerName: phase.user.readerName } : nurseCard;
+    'interaction' in phase
+      ? phase.interaction.badge
+      : 'user' in phase
+        ? { badgeId: phase.user.badgeId, readerName: phase.user.readerName }
+        : nurseCard;
   switch (type) {
     case 'badge-presented':
       return { type, badge: aideBadge };
@@ -118,7 +135,11 @@ export function eventOf(type: SessionEventType, state: SessionState): SessionEve
     case 'pin-cancelled':
       return { type, attemptId: 7 };
     case 'auth-result':
-      return { type, attemptId: 7, outcome: { reason: 'ok', person: doctor, method: 'card-pin', offline: false } };
+      return {
+        type,
+        attemptId: 7,
+        outcome: { reason: 'ok', person: doctor, method: 'card-pin', offline: false },
+      };
     case 'reader-lost':
       return { type, readerName: ownBadge.readerName };
     case 'revoked':
@@ -140,10 +161,19 @@ export function effectTypes(effects: readonly Effect[]): EffectType[] {
   return effects.map((e) => e.type);
 }
 
-export function audits(effects: readonly Effect[]): { action: string; outcome: string; reason: string; personId: string | null }[] {
+export function audits(
+  effects: readonly Effect[],
+): { action: string; outcome: string; reason: string; personId: string | null }[] {
   return effects.flatMap((e) =>
     e.type === 'audit'
-      ? [{ action: e.record.action, outcome: e.record.outcome, reason: e.record.reason, personId: e.record.personId }]
+      ? [
+          {
+            action: e.record.action,
+            outcome: e.record.outcome,
+            reason: e.record.reason,
+            personId: e.record.personId,
+          },
+        ]
       : [],
   );
 }

@@ -11,7 +11,7 @@ import {
   type PhaseKind,
   type SessionEventType,
 } from '../../../app/core/session/types.js';
-import { POLICY, T0, eventOf, stateIn } from './session-fixtures.js';
+import { POLICY, T0, aideBadge, eventOf, stateIn } from './session-fixtures.js';
 
 type Row = Readonly<Record<SessionEventType, PhaseKind>>;
 
@@ -232,10 +232,20 @@ describe('session machine: every (phase, event) pair', () => {
           'interaction' in before.phase
             ? before.phase.interaction.badge
             : 'user' in before.phase && before.phase.kind !== 'break-glass'
-              ? { badgeId: before.phase.user.badgeId, kind: before.phase.user.badgeKind, readerName: 'Reader A', contact: true }
+              ? {
+                  badgeId: before.phase.user.badgeId,
+                  kind: before.phase.user.badgeKind,
+                  readerName: 'Reader A',
+                  contact: true,
+                }
               : null;
-        const badge = tapped === 'own' && own ? own : eventOf('badge-presented', before).badge;
-        const { effects } = transition(before, { type: 'badge-presented', badge: badge as never }, POLICY, T0);
+        const badge = tapped === 'own' && own ? own : aideBadge;
+        const { effects } = transition(
+          before,
+          { type: 'badge-presented', badge },
+          POLICY,
+          T0,
+        );
         expect({ phase, tapped, feedback: effects.some((e) => e.type === 'feedback') }).toEqual({
           phase,
           tapped,

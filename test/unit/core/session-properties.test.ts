@@ -12,7 +12,12 @@ import fc from 'fast-check';
 import type { BadgePresentation, Person } from '../../../app/core/identity.js';
 import type { Policy } from '../../../app/core/policy.js';
 import { foregroundUser, transition } from '../../../app/core/session/machine.js';
-import { INITIAL_STATE, type AuthOutcome, type SessionEvent, type SessionState } from '../../../app/core/session/types.js';
+import {
+  INITIAL_STATE,
+  type AuthOutcome,
+  type SessionEvent,
+  type SessionState,
+} from '../../../app/core/session/types.js';
 import { POLICY, T0, aide, badge, doctor, nurse } from './session-fixtures.js';
 
 const PEOPLE: readonly Person[] = [nurse, doctor, aide];
@@ -24,30 +29,46 @@ const BADGES: readonly BadgePresentation[] = [
   badge('80250000067890', true),
 ];
 
-const policyArb: fc.Arbitrary<Policy> = fc.record({
-  graceRetapMinutes: fc.constantFrom(0, 1, 30, 240),
-  tapOutUndoSeconds: fc.constantFrom(0, 5),
-  maxSuspendedSessions: fc.constantFrom(0, 1, 3),
-  maxSuspendedMinutes: fc.constantFrom(1, 480),
-  tapOverPreviousSession: fc.constantFrom('suspend' as const, 'close' as const),
-  contactCardRemoval: fc.constantFrom('lock' as const, 'end-grace' as const, 'ignore' as const),
-  otherTapInEndsGrace: fc.boolean(),
-  breakGlassEnabled: fc.boolean(),
-}).map((overrides) => ({ ...POLICY, ...overrides }));
+const policyArb: fc.Arbitrary<Policy> = fc
+  .record({
+    graceRetapMinutes: fc.constantFrom(0, 1, 30, 240),
+    tapOutUndoSeconds: fc.constantFrom(0, 5),
+    maxSuspendedSessions: fc.constantFrom(0, 1, 3),
+    maxSuspendedMinutes: fc.constantFrom(1, 480),
+    tapOverPreviousSession: fc.constantFrom('suspend' as const, 'close' as const),
+    contactCardRemoval: fc.constantFrom('lock' as const, 'end-grace' as const, 'ignore' as const),
+    otherTapInEndsGrace: fc.boolean(),
+    breakGlassEnabled: fc.boolean(),
+  })
+  .map((overrides) => ({ ...POLICY, ...overrides }));
 
 const outcomeArb: fc.Arbitrary<AuthOutcome> = fc.oneof(
-  { weight: 6, arbitrary: fc.record({
-    reason: fc.constant('ok' as const),
-    person: fc.constantFrom(...PEOPLE),
-    method: fc.constantFrom('card-pin' as const, 'badge-pin' as const),
-    offline: fc.boolean(),
-  }) },
+  {
+    weight: 6,
+    arbitrary: fc.record({
+      reason: fc.constant('ok' as const),
+      person: fc.constantFrom(...PEOPLE),
+      method: fc.constantFrom('card-pin' as const, 'badge-pin' as const),
+      offline: fc.boolean(),
+    }),
+  },
   fc.record({ reason: fc.constant('wrong-pin' as const), triesLeft: fc.constantFrom(0, 1, 2, null) }),
-  fc.record({ reason: fc.constant('too-many-attempts' as const), retryAfterSeconds: fc.constantFrom(60, null) }),
+  fc.record({
+    reason: fc.constant('too-many-attempts' as const),
+    retryAfterSeconds: fc.constantFrom(60, null),
+  }),
   fc.constantFrom(
-    ...(['card-blocked', 'unknown-badge', 'idp-unreachable', 'idp-error', 'card-error', 'card-removed', 'timeout'] as const).map(
-      (reason) => ({ reason }),
-    ),
+    ...(
+      [
+        'card-blocked',
+        'unknown-badge',
+        'idp-unreachable',
+        'idp-error',
+        'card-error',
+        'card-removed',
+        'timeout',
+      ] as const
+    ).map((reason) => ({ reason })),
   ),
 );
 
@@ -56,7 +77,10 @@ const outcomeArb: fc.Arbitrary<AuthOutcome> = fc.oneof(
  * a stale or future one: results must hit current and abandoned attempts alike.
  */
 const CURRENT = -1;
-const attemptArb = fc.oneof({ weight: 4, arbitrary: fc.constant(CURRENT) }, { weight: 1, arbitrary: fc.integer({ min: 1, max: 8 }) });
+const attemptArb = fc.oneof(
+  { weight: 4, arbitrary: fc.constant(CURRENT) },
+  { weight: 1, arbitrary: fc.integer({ min: 1, max: 8 }) },
+);
 
 function resolveAttempt(event: SessionEvent, state: SessionState): SessionEvent {
   if (!('attemptId' in event) || event.attemptId !== CURRENT) return event;
@@ -65,8 +89,16 @@ function resolveAttempt(event: SessionEvent, state: SessionState): SessionEvent 
 }
 
 const eventArb: fc.Arbitrary<SessionEvent> = fc.oneof(
-  { weight: 5, arbitrary: fc.constantFrom(...BADGES).map((b) => ({ type: 'badge-presented' as const, badge: b })) },
-  { weight: 2, arbitrary: fc.constantFrom(...BADGES).map((b) => ({ type: 'badge-removed' as const, badgeId: b.badgeId, readerName: b.readerName })) },
+  {
+    weight: 5,
+    arbitrary: fc.constantFrom(...BADGES).map((b) => ({ type: 'badge-presented' as const, badge: b })),
+  },
+  {
+    weight: 2,
+    arbitrary: fc
+      .constantFrom(...BADGES)
+      .map((b) => ({ type: 'badge-removed' as const, badgeId: b.badgeId, readerName: b.readerName })),
+  },
   {
     weight: 3,
     arbitrary: fc.record({
@@ -76,21 +108,50 @@ const eventArb: fc.Arbitrary<SessionEvent> = fc.oneof(
       pinTriesLeft: fc.constantFrom(null, 0, 1, 3),
     }),
   },
-  { weight: 1, arbitrary: fc.record({ type: fc.constant('badge-unreadable' as const), attemptId: attemptArb, reason: fc.constant('garbled') }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      type: fc.constant('badge-unreadable' as const),
+      attemptId: attemptArb,
+      reason: fc.constant('garbled'),
+    }),
+  },
   { weight: 6, arbitrary: fc.record({ type: fc.constant('pin-entered' as const), attemptId: attemptArb }) },
   { weight: 1, arbitrary: fc.record({ type: fc.constant('pin-cancelled' as const), attemptId: attemptArb }) },
-  { weight: 8, arbitrary: fc.record({ type: fc.constant('auth-result' as const), attemptId: attemptArb, outcome: outcomeArb }) },
+  {
+    weight: 8,
+    arbitrary: fc.record({
+      type: fc.constant('auth-result' as const),
+      attemptId: attemptArb,
+      outcome: outcomeArb,
+    }),
+  },
   {
     weight: 3,
     arbitrary: fc.constantFrom(
-      ...(['inactivity-timeout', 'undo', 'shift-end', 'manual-lock', 'power-suspend', 'power-resume', 'tick'] as const).map((type) => ({ type })),
+      ...(
+        [
+          'inactivity-timeout',
+          'undo',
+          'shift-end',
+          'manual-lock',
+          'power-suspend',
+          'power-resume',
+          'tick',
+        ] as const
+      ).map((type) => ({ type })),
     ),
   },
   { weight: 1, arbitrary: fc.constant({ type: 'reader-lost' as const, readerName: 'Reader A' }) },
-  { weight: 1, arbitrary: fc.constantFrom(...PEOPLE).map((p) => ({ type: 'revoked' as const, personId: p.personId })) },
   {
     weight: 1,
-    arbitrary: fc.constantFrom(...PEOPLE).map((p) => ({ type: 'break-glass-requested' as const, person: p, justification: 'urgence vitale' })),
+    arbitrary: fc.constantFrom(...PEOPLE).map((p) => ({ type: 'revoked' as const, personId: p.personId })),
+  },
+  {
+    weight: 1,
+    arbitrary: fc
+      .constantFrom(...PEOPLE)
+      .map((p) => ({ type: 'break-glass-requested' as const, person: p, justification: 'urgence vitale' })),
   },
 );
 
@@ -104,9 +165,18 @@ const signInArb = fc
   .tuple(fc.constantFrom(...BADGES), fc.constantFrom(...PEOPLE), fc.boolean())
   .map(([b, person, offline]): SessionEvent[] => [
     { type: 'badge-presented', badge: b },
-    { type: 'badge-identified', attemptId: CURRENT, person: b.contact ? person : null, pinTriesLeft: b.contact ? 3 : null },
+    {
+      type: 'badge-identified',
+      attemptId: CURRENT,
+      person: b.contact ? person : null,
+      pinTriesLeft: b.contact ? 3 : null,
+    },
     { type: 'pin-entered', attemptId: CURRENT },
-    { type: 'auth-result', attemptId: CURRENT, outcome: { reason: 'ok', person, method: b.contact ? 'card-pin' : 'badge-pin', offline } },
+    {
+      type: 'auth-result',
+      attemptId: CURRENT,
+      outcome: { reason: 'ok', person, method: b.contact ? 'card-pin' : 'badge-pin', offline },
+    },
   ]);
 
 /** Events with the time (ms) elapsed before each. */
@@ -118,7 +188,9 @@ const runArb = fc
     ),
     { minLength: 1, maxLength: 40, size: 'max' },
   )
-  .map((steps) => steps.flatMap(([events, elapsed]) => events.map((e, i) => [e, i === 0 ? elapsed : 0] as const)));
+  .map((steps) =>
+    steps.flatMap(([events, elapsed]) => events.map((e, i) => [e, i === 0 ? elapsed : 0] as const)),
+  );
 
 interface FullSignIn {
   readonly personId: string;
@@ -131,7 +203,11 @@ type Machine = typeof transition;
 /** Statistics across runs, to show the properties were exercised where it matters. */
 const seen = { transitions: 0, sessionsOpened: 0, graceReTaps: 0, tapOvers: 0 };
 
-function check(policy: Policy, run: readonly (readonly [SessionEvent, number])[], machine: Machine = transition): void {
+function check(
+  policy: Policy,
+  run: readonly (readonly [SessionEvent, number])[],
+  machine: Machine = transition,
+): void {
   let state: SessionState = INITIAL_STATE;
   let now = T0;
   const signIns: FullSignIn[] = [];
@@ -153,16 +229,32 @@ function check(policy: Policy, run: readonly (readonly [SessionEvent, number])[]
       before.phase.kind === 'authenticating' &&
       before.phase.interaction.attemptId === event.attemptId;
     if (secondFactor && event.outcome.reason === 'ok' && before.phase.kind === 'authenticating') {
-      signIns.push({ personId: event.outcome.person.personId, badgeId: before.phase.interaction.badge.badgeId, at: now });
+      signIns.push({
+        personId: event.outcome.person.personId,
+        badgeId: before.phase.interaction.badge.badgeId,
+        at: now,
+      });
     }
 
     if (heldAfter !== null && heldAfter !== heldBefore) {
-      const viaSecondFactor = secondFactor && event.type === 'auth-result' && event.outcome.reason === 'ok' && event.outcome.person.personId === heldAfter;
+      const viaSecondFactor =
+        secondFactor &&
+        event.type === 'auth-result' &&
+        event.outcome.reason === 'ok' &&
+        event.outcome.person.personId === heldAfter;
       const viaGrace =
         event.type === 'badge-presented' &&
         policy.graceRetapMinutes > 0 &&
-        signIns.some((s) => s.personId === heldAfter && s.badgeId === event.badge.badgeId && now - s.at < policy.graceRetapMinutes * 60_000);
-      const viaBreakGlass = event.type === 'break-glass-requested' && policy.breakGlassEnabled && event.person.personId === heldAfter;
+        signIns.some(
+          (s) =>
+            s.personId === heldAfter &&
+            s.badgeId === event.badge.badgeId &&
+            now - s.at < policy.graceRetapMinutes * 60_000,
+        );
+      const viaBreakGlass =
+        event.type === 'break-glass-requested' &&
+        policy.breakGlassEnabled &&
+        event.person.personId === heldAfter;
       if (viaSecondFactor) seen.sessionsOpened += 1;
       if (viaGrace) seen.graceReTaps += 1;
       if (heldBefore !== null) seen.tapOvers += 1;
@@ -176,7 +268,9 @@ function check(policy: Policy, run: readonly (readonly [SessionEvent, number])[]
         case 'open-session':
         case 'resume-session':
           if (osForeground !== null && osForeground !== effect.user.personId) {
-            throw new Error(`${effect.type} ${effect.user.personId} while ${osForeground} is in the foreground`);
+            throw new Error(
+              `${effect.type} ${effect.user.personId} while ${osForeground} is in the foreground`,
+            );
           }
           osForeground = effect.user.personId;
           break;
@@ -185,7 +279,8 @@ function check(policy: Policy, run: readonly (readonly [SessionEvent, number])[]
           if (osForeground === effect.personId) osForeground = null;
           break;
         case 'unlock-screen':
-          if (osForeground !== effect.personId) throw new Error(`unlock for ${effect.personId}, foreground ${osForeground}`);
+          if (osForeground !== effect.personId)
+            throw new Error(`unlock for ${effect.personId}, foreground ${osForeground}`);
           break;
         default:
           break;
@@ -197,7 +292,11 @@ function check(policy: Policy, run: readonly (readonly [SessionEvent, number])[]
     }
     if (after.suspended.length > policy.maxSuspendedSessions) throw new Error('too many suspended sessions');
     const foreground = foregroundUser(after)?.personId;
-    if (foreground && after.suspended.some((s) => s.user.personId === foreground) && after.phase.kind !== 'switching') {
+    if (
+      foreground &&
+      after.suspended.some((s) => s.user.personId === foreground) &&
+      after.phase.kind !== 'switching'
+    ) {
       throw new Error(`${foreground} is both in the foreground and suspended`);
     }
     state = after;
@@ -206,7 +305,10 @@ function check(policy: Policy, run: readonly (readonly [SessionEvent, number])[]
 
 describe('session machine properties', () => {
   it('never opens a session without a second factor, a valid grace re-tap or allowed break-glass', () => {
-    fc.assert(fc.property(policyArb, runArb, (policy, run) => check(policy, run)), { numRuns: 3000 });
+    fc.assert(
+      fc.property(policyArb, runArb, (policy, run) => check(policy, run)),
+      { numRuns: 3000 },
+    );
   });
 
   it('exercised sign-ins, grace re-taps and tap-overs along the way', () => {
@@ -220,12 +322,25 @@ describe('session machine properties', () => {
     // Guard against a property that cannot fail: a broken machine must be caught.
     const broken: Machine = (state, event, policy, now) => {
       if (event.type === 'auth-result' && event.outcome.reason === 'ok' && state.phase.kind === 'locked') {
-        const user = { ...event.outcome.person, badgeId: 'x', badgeKind: 'rfid' as const, readerName: 'r', contactCard: false, method: 'badge-pin' as const, fullAuthAt: now, offline: false };
+        const user = {
+          ...event.outcome.person,
+          badgeId: 'x',
+          badgeKind: 'rfid' as const,
+          readerName: 'r',
+          contactCard: false,
+          method: 'badge-pin' as const,
+          fullAuthAt: now,
+          offline: false,
+        };
         return { state: { ...state, phase: { kind: 'active', user } }, effects: [] };
       }
       return transition(state, event, policy, now);
     };
-    const stale: SessionEvent = { type: 'auth-result', attemptId: 99, outcome: { reason: 'ok', person: nurse, method: 'badge-pin', offline: false } };
+    const stale: SessionEvent = {
+      type: 'auth-result',
+      attemptId: 99,
+      outcome: { reason: 'ok', person: nurse, method: 'badge-pin', offline: false },
+    };
     expect(() => check(POLICY, [[stale, 0]], broken)).toThrow(/got a session from locked/);
     expect(() => check(POLICY, [[stale, 0]])).not.toThrow();
   });

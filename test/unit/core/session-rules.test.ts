@@ -64,10 +64,20 @@ class Bench {
   signIn(badge: BadgePresentation, person: Person, fromCard: Person | null = null): this {
     this.tap(badge);
     if (this.state.phase.kind === 'identifying' || this.state.phase.kind === 'switching') {
-      this.send({ type: 'badge-identified', attemptId: this.attempt, person: fromCard, pinTriesLeft: fromCard ? 3 : null });
+      this.send({
+        type: 'badge-identified',
+        attemptId: this.attempt,
+        person: fromCard,
+        pinTriesLeft: fromCard ? 3 : null,
+      });
     }
     this.send({ type: 'pin-entered', attemptId: this.attempt });
-    return this.result({ reason: 'ok', person, method: badge.kind === 'cps-card' ? 'card-pin' : 'badge-pin', offline: false });
+    return this.result({
+      reason: 'ok',
+      person,
+      method: badge.kind === 'cps-card' ? 'card-pin' : 'badge-pin',
+      offline: false,
+    });
   }
 
   result(outcome: AuthOutcome): this {
@@ -111,7 +121,9 @@ describe('tap-in', () => {
     expect(ws.phase).toBe('awaiting-pin');
     expect(feedbacks(ws.last)).toEqual(['wrong-pin']);
     expect(ws.state.phase.kind === 'awaiting-pin' && ws.state.phase.interaction.pinTriesLeft).toBe(2);
-    expect(audits(ws.last)).toEqual([{ action: 'authentication', outcome: 'failure', reason: 'wrong-pin', personId: nurse.personId }]);
+    expect(audits(ws.last)).toEqual([
+      { action: 'authentication', outcome: 'failure', reason: 'wrong-pin', personId: nurse.personId },
+    ]);
     expect(effectTypes(ws.last)).toContain('discard-pin');
   });
 
@@ -135,28 +147,43 @@ describe('tap-in', () => {
   it('reports IdP lockout as too many attempts with the wait in minutes', () => {
     const ws = new Bench().tap(nurseBadge);
     ws.send({ type: 'badge-identified', attemptId: ws.attempt, person: null, pinTriesLeft: null });
-    ws.send({ type: 'pin-entered', attemptId: ws.attempt }).result({ reason: 'too-many-attempts', retryAfterSeconds: 290 });
+    ws.send({ type: 'pin-entered', attemptId: ws.attempt }).result({
+      reason: 'too-many-attempts',
+      retryAfterSeconds: 290,
+    });
     expect(ws.phase).toBe('locked');
-    expect(ws.last).toContainEqual({ type: 'feedback', message: 'too-many-attempts', params: { minutes: 5 } });
+    expect(ws.last).toContainEqual({
+      type: 'feedback',
+      message: 'too-many-attempts',
+      params: { minutes: 5 },
+    });
   });
 
-  it.each(['unknown-badge', 'idp-unreachable', 'idp-error', 'card-error', 'card-removed', 'timeout'] as const)(
-    'fails safe and locked on %s',
-    (reason) => {
-      const ws = new Bench().tap(nurseBadge);
-      ws.send({ type: 'badge-identified', attemptId: ws.attempt, person: null, pinTriesLeft: null });
-      ws.send({ type: 'pin-entered', attemptId: ws.attempt }).result({ reason });
-      expect(ws.phase).toBe('locked');
-      expect(feedbacks(ws.last)).toEqual([reason]);
-      expect(effectTypes(ws.last)).not.toContain('unlock-screen');
-    },
-  );
+  it.each([
+    'unknown-badge',
+    'idp-unreachable',
+    'idp-error',
+    'card-error',
+    'card-removed',
+    'timeout',
+  ] as const)('fails safe and locked on %s', (reason) => {
+    const ws = new Bench().tap(nurseBadge);
+    ws.send({ type: 'badge-identified', attemptId: ws.attempt, person: null, pinTriesLeft: null });
+    ws.send({ type: 'pin-entered', attemptId: ws.attempt }).result({ reason });
+    expect(ws.phase).toBe('locked');
+    expect(feedbacks(ws.last)).toEqual([reason]);
+    expect(effectTypes(ws.last)).not.toContain('unlock-screen');
+  });
 
   it('ignores a result for an attempt that was abandoned', () => {
     const ws = new Bench().tap(nurseBadge);
     const stale = ws.attempt;
     ws.send({ type: 'pin-cancelled', attemptId: stale }).tap(doctorBadge);
-    ws.send({ type: 'auth-result', attemptId: stale, outcome: { reason: 'ok', person: nurse, method: 'badge-pin', offline: false } });
+    ws.send({
+      type: 'auth-result',
+      attemptId: stale,
+      outcome: { reason: 'ok', person: nurse, method: 'badge-pin', offline: false },
+    });
     expect(ws.phase).toBe('identifying');
     expect(ws.last).toEqual([]);
   });
@@ -177,7 +204,12 @@ describe('tap-in', () => {
     const ws = new Bench().signIn(aideBadge, aide);
     expect(ws.phase).toBe('active');
     expect(feedbacks(ws.last)).toContain('no-national-id');
-    expect(audits(ws.last)).toContainEqual({ action: 'authentication', outcome: 'info', reason: 'no-national-id', personId: aide.personId });
+    expect(audits(ws.last)).toContainEqual({
+      action: 'authentication',
+      outcome: 'info',
+      reason: 'no-national-id',
+      personId: aide.personId,
+    });
   });
 
   it('rejects a malformed event without changing anything', () => {
@@ -206,7 +238,12 @@ describe('tap-over', () => {
     expect(ws.phase).toBe('switching');
     expect(feedbacks(ws.last)).toEqual(['switching-user']);
     ws.send({ type: 'badge-identified', attemptId: ws.attempt, person: null, pinTriesLeft: null });
-    ws.send({ type: 'pin-entered', attemptId: ws.attempt }).result({ reason: 'ok', person: doctor, method: 'badge-pin', offline: false });
+    ws.send({ type: 'pin-entered', attemptId: ws.attempt }).result({
+      reason: 'ok',
+      person: doctor,
+      method: 'badge-pin',
+      offline: false,
+    });
     expect(ws.who).toBe(doctor.personId);
     expect(ws.state.suspended.map((s) => s.user.personId)).toEqual([nurse.personId]);
     const types = effectTypes(ws.last);
@@ -227,7 +264,9 @@ describe('tap-over', () => {
   });
 
   it('closes the first session instead when policy says close', () => {
-    const ws = new Bench({ ...POLICY, tapOverPreviousSession: 'close' }).signIn(nurseBadge, nurse).signIn(doctorBadge, doctor);
+    const ws = new Bench({ ...POLICY, tapOverPreviousSession: 'close' })
+      .signIn(nurseBadge, nurse)
+      .signIn(doctorBadge, doctor);
     expect(ws.state.suspended).toEqual([]);
     expect(ws.last).toContainEqual({ type: 'close-session', personId: nurse.personId, reason: 'tap-over' });
   });
@@ -238,7 +277,11 @@ describe('tap-over', () => {
     people.forEach((person, i) => ws.at(i).signIn({ ...nurseBadge, badgeId: `0400000${i}` }, person));
     expect(ws.who).toBe('p-d');
     expect(ws.state.suspended.map((s) => s.user.personId)).toEqual(['p-b', 'p-c']);
-    expect(ws.effects).toContainEqual({ type: 'close-session', personId: 'p-a', reason: 'too-many-suspended' });
+    expect(ws.effects).toContainEqual({
+      type: 'close-session',
+      personId: 'p-a',
+      reason: 'too-many-suspended',
+    });
   });
 
   it('closes a suspended session that waited longer than policy allows', () => {
@@ -246,7 +289,11 @@ describe('tap-over', () => {
     expect(nextDeadline(ws.state, ws.policy)).toBeLessThanOrEqual(T0 + POLICY.maxSuspendedMinutes * MIN);
     ws.at(POLICY.maxSuspendedMinutes + 1).send({ type: 'tick' });
     expect(ws.state.suspended).toEqual([]);
-    expect(ws.last).toContainEqual({ type: 'close-session', personId: nurse.personId, reason: 'suspended-too-long' });
+    expect(ws.last).toContainEqual({
+      type: 'close-session',
+      personId: nurse.personId,
+      reason: 'suspended-too-long',
+    });
   });
 });
 
@@ -259,10 +306,16 @@ describe('grace re-tap', () => {
     ws.at(60).tap(nurseBadge);
     expect(ws.phase).toBe('active');
     expect(ws.who).toBe(nurse.personId);
-    expect(effectTypes(ws.last)).toEqual(expect.arrayContaining(['resume-session', 'unlock-screen', 'refresh-tokens']));
+    expect(effectTypes(ws.last)).toEqual(
+      expect.arrayContaining(['resume-session', 'unlock-screen', 'refresh-tokens']),
+    );
     expect(effectTypes(ws.last)).not.toContain('identify-badge');
     expect(feedbacks(ws.last)).toEqual(['welcome-back']);
-    expect(audits(ws.last)[0]).toMatchObject({ action: 'authentication', outcome: 'success', reason: 'grace-re-tap' });
+    expect(audits(ws.last)[0]).toMatchObject({
+      action: 'authentication',
+      outcome: 'success',
+      reason: 'grace-re-tap',
+    });
   });
 
   it('asks for the PIN again once the grace period is over', () => {
@@ -272,7 +325,9 @@ describe('grace re-tap', () => {
   });
 
   it('is off when the grace period is 0', () => {
-    const ws = new Bench({ ...POLICY, graceRetapMinutes: 0 }).signIn(nurseBadge, nurse).send({ type: 'inactivity-timeout' });
+    const ws = new Bench({ ...POLICY, graceRetapMinutes: 0 })
+      .signIn(nurseBadge, nurse)
+      .send({ type: 'inactivity-timeout' });
     ws.tap(nurseBadge);
     expect(ws.phase).toBe('identifying');
   });
@@ -299,8 +354,15 @@ describe('grace re-tap', () => {
   });
 
   it("ends on another person's full tap-in when policy says so", () => {
-    const ws = new Bench({ ...POLICY, otherTapInEndsGrace: true }).signIn(nurseBadge, nurse).signIn(doctorBadge, doctor);
-    expect(audits(ws.last)).toContainEqual({ action: 'grace-ended', outcome: 'info', reason: 'other-person-tap-in', personId: nurse.personId });
+    const ws = new Bench({ ...POLICY, otherTapInEndsGrace: true })
+      .signIn(nurseBadge, nurse)
+      .signIn(doctorBadge, doctor);
+    expect(audits(ws.last)).toContainEqual({
+      action: 'grace-ended',
+      outcome: 'info',
+      reason: 'other-person-tap-in',
+      personId: nurse.personId,
+    });
     ws.tap(nurseBadge);
     expect(ws.phase).toBe('switching');
   });
@@ -315,7 +377,11 @@ describe('contact cards', () => {
   const withCard = (policy: Policy) => new Bench(policy).signIn(nurseCard, nurse, nurse);
 
   it('locks and ends the grace when the card is pulled (default policy)', () => {
-    const ws = withCard(POLICY).send({ type: 'badge-removed', badgeId: nurseCard.badgeId, readerName: nurseCard.readerName });
+    const ws = withCard(POLICY).send({
+      type: 'badge-removed',
+      badgeId: nurseCard.badgeId,
+      readerName: nurseCard.readerName,
+    });
     expect(ws.phase).toBe('locked');
     expect(ws.state.grace).toEqual([]);
     expect(feedbacks(ws.last)).toContain('card-removed');
@@ -342,7 +408,9 @@ describe('contact cards', () => {
   });
 
   it('treats a contactless badge taken away as nothing at all', () => {
-    const ws = new Bench().signIn(nurseBadge, nurse).send({ type: 'badge-removed', badgeId: nurseBadge.badgeId, readerName: nurseBadge.readerName });
+    const ws = new Bench()
+      .signIn(nurseBadge, nurse)
+      .send({ type: 'badge-removed', badgeId: nurseBadge.badgeId, readerName: nurseBadge.readerName });
     expect(ws.phase).toBe('active');
     expect(ws.last).toEqual([]);
   });
@@ -357,7 +425,11 @@ describe('tap-out', () => {
   it('waits for the undo window, then locks and keeps the session for a grace re-tap', () => {
     const ws = new Bench().signIn(nurseBadge, nurse).tap(nurseBadge);
     expect(ws.phase).toBe('locking');
-    expect(ws.last).toContainEqual({ type: 'feedback', message: 'tap-out-undo', params: { seconds: 5, name: nurse.displayName } });
+    expect(ws.last).toContainEqual({
+      type: 'feedback',
+      message: 'tap-out-undo',
+      params: { seconds: 5, name: nurse.displayName },
+    });
     expect(nextDeadline(ws.state, ws.policy)).toBe(T0 + 5000);
     ws.send({ type: 'tick' });
     expect(ws.phase).toBe('locking');
@@ -371,7 +443,9 @@ describe('tap-out', () => {
   it('is undone by a touch or by tapping the same badge again', () => {
     const touched = new Bench().signIn(nurseBadge, nurse).tap(nurseBadge).send({ type: 'undo' });
     expect(touched.phase).toBe('active');
-    expect(audits(touched.last)).toEqual([{ action: 'tap-out-undone', outcome: 'info', reason: 'undo', personId: nurse.personId }]);
+    expect(audits(touched.last)).toEqual([
+      { action: 'tap-out-undone', outcome: 'info', reason: 'undo', personId: nurse.personId },
+    ]);
     const retapped = new Bench().signIn(nurseBadge, nurse).tap(nurseBadge).tap(nurseBadge);
     expect(retapped.phase).toBe('active');
     expect(effectTypes(retapped.effects)).not.toContain('lock-screen');
@@ -398,7 +472,12 @@ describe('locks', () => {
     const ws = new Bench().signIn(nurseBadge, nurse).send({ type });
     expect(ws.phase).toBe('locked');
     expect(feedbacks(ws.last)).toContain(message);
-    expect(audits(ws.last)).toContainEqual({ action: 'session-locked', outcome: 'info', reason: type === 'inactivity-timeout' ? 'inactivity' : type, personId: nurse.personId });
+    expect(audits(ws.last)).toContainEqual({
+      action: 'session-locked',
+      outcome: 'info',
+      reason: type === 'inactivity-timeout' ? 'inactivity' : type,
+      personId: nurse.personId,
+    });
     expect(ws.state.suspended).toHaveLength(1);
   });
 
@@ -421,14 +500,25 @@ describe('offline and break-glass', () => {
   it('enters offline-active when the sign-in was offline', () => {
     const ws = new Bench().tap(nurseBadge);
     ws.send({ type: 'badge-identified', attemptId: ws.attempt, person: null, pinTriesLeft: null });
-    ws.send({ type: 'pin-entered', attemptId: ws.attempt }).result({ reason: 'ok', person: nurse, method: 'badge-pin', offline: true });
+    ws.send({ type: 'pin-entered', attemptId: ws.attempt }).result({
+      reason: 'ok',
+      person: nurse,
+      method: 'badge-pin',
+      offline: true,
+    });
     expect(ws.phase).toBe('offline-active');
   });
 
   it('refuses break-glass unless policy enables it, and audits the refusal', () => {
-    const ws = new Bench().send({ type: 'break-glass-requested', person: aide, justification: 'arrêt cardiaque' });
+    const ws = new Bench().send({
+      type: 'break-glass-requested',
+      person: aide,
+      justification: 'arrêt cardiaque',
+    });
     expect(ws.phase).toBe('locked');
-    expect(audits(ws.last)).toEqual([{ action: 'break-glass', outcome: 'failure', reason: 'disabled-by-policy', personId: aide.personId }]);
+    expect(audits(ws.last)).toEqual([
+      { action: 'break-glass', outcome: 'failure', reason: 'disabled-by-policy', personId: aide.personId },
+    ]);
   });
 
   it('opens a loud, time-limited, audited emergency session when enabled, closed at expiry', () => {
@@ -439,9 +529,17 @@ describe('offline and break-glass', () => {
     });
     expect(ws.phase).toBe('break-glass');
     expect(feedbacks(ws.last)).toEqual(['break-glass']);
-    expect(audits(ws.last)[0]).toMatchObject({ action: 'break-glass', outcome: 'success', reason: 'justification: arrêt cardiaque lit 12' });
+    expect(audits(ws.last)[0]).toMatchObject({
+      action: 'break-glass',
+      outcome: 'success',
+      reason: 'justification: arrêt cardiaque lit 12',
+    });
     ws.at(16).send({ type: 'tick' });
     expect(ws.phase).toBe('locked');
-    expect(ws.last).toContainEqual({ type: 'close-session', personId: aide.personId, reason: 'break-glass-expired' });
+    expect(ws.last).toContainEqual({
+      type: 'close-session',
+      personId: aide.personId,
+      reason: 'break-glass-expired',
+    });
   });
 });

@@ -1,0 +1,203 @@
+/** The agent composed with a simulated workstation: what a person and the security officer would notice. */
+import { describe, expect, it } from '@jest/globals';
+import { composeAgent, type Agent, type AgentEvent } from '../../../app/agent/agent.js';
+import { loadCatalogue } from '../../../app/agent/resources.js';
+import type { AuditRecord } from '../../../app/core/audit.js';
+import { DEFAULT_POLICY, type Policy } from '../../../app/core/policy.js';
+import type { AuditSink } from '../../../app/core/ports/index.js';
+import { DOCTOR, NURSE } from '../../harness/people.js';
+import { typePin } from '../../harness/scenarios.js';
+import { createSimWorld, simulatedAdapters, type SimWorld } from '../../harness/sim/world.js';
+
+async function startAgent(
+  policy: Policy = DEFAULT_POLICY,
+  tweak: (world: SimWorld) => void = () => undefined,
+  options: { audit?: AuditSink; problems?: { field: string; message: string }[] } = {},
+): Promise<{ agent: Agent; world: SimWorld; events: AgentEvent[] }> {
+  const world = createSimWorld();
+  tweak(world);
+  const running = await simulatedAdapters(world, null)(policy, { auditFile: null });
+  const adapters = options.audit ? { ...running.adapters, audit: options.audit } : running.adapters;
+  const agent = composeAgent(adapters, policy, {
+    catalogue: loadCatalogue(policy.locale),
+    policyProblems: options.problems ?? [],
+  });
+  const events: AgentEvent[] = [];
+  agent.subscribe((event) => events.push(event));
+  await agent.start();
+  return { agent, world, events };
+}
+
+const texts = (events: AgentEvent[]): string[] =>
+  events.flatMap((e) => (e.type === 'feedback' ? [e.text] : []));
+
+describe('agent', () => {
+  it('signs a nurse in with badge + PIN and keeps her tokens only in the vault', async () => {
+    const { agent, world, events } = await startAgent();
+    world.reader.tap(NURSE.badgeUid);
+    await typePin(agent, NURSE.pin);
+    await agent.idle();
+    expect(agent.snapshot().phase).toBe('active');
+    expect(agent.snapshot().user?.displayName).toBe(NURSE.displayName);
+    expect(texts(events)).toEqual([
+      'Badge détecté — lecture…',
+      'Code PIN',
+      'Vérification…',
+      'Bienvenue Claire Martin',
+    ]);
+    expect(world.os.actions).toEqual(['lock', `open ${NURSE.personId}`, `unlock ${NURSE.personId}`]);
+    const stored = JSON.parse(world.secrets.entries.get(`tokens:${NURSE.personId}`) ?? '{}') as {
+      accessToken?: string;
+    };
+    expect(stored.accessToken).toEqual(expect.any(String));
+    // Nothing the UI or the CLI sees carries a token.
+    const published = JSON.stringify(events);
+    expect(published).not.toContain(stored.accessToken);
+    await agent.stop();
+  });
+
+  it('zeroes the PIN bytes once they have been checked, right or wrong', async () => {
+    const { agent, world } = await startAgent();
+    world.reader.tap(NURSE.badgeUid);
+    await agent.idle();
+    const wrong = new TextEncoder().encode('9999');
+    await agent.submitPin(agent.snapshot().prompt!.attemptId, wrong);
+    await agent.idle();
+    expect([...wrong]).toEqual([0, 0, 0, 0]);
+    const right = new TextEncoder().encode(NURSE.pin);
+    await agent.submitPin(agent.snapshot().prompt!.attemptId, right);
+    await agent.idle();
+    expect([...right]).toEqual([0, 0, 0, 0]);
+    expect(agent.snapshot().phase).toBe('active');
+    await agent.stop();
+  });
+
+  it('refuses a malformed PIN at the pad without spending an IdP try, and zeroes it', async () => {
+    const { agent, world } = await startAgent();
+    world.reader.tap(NURSE.badgeUid);
+    await agent.idle();
+    const attemptId = agent.snapshot().prompt!.attemptId;
+    const letters = new TextEncoder().encode('12a4');
+    expect(await agent.submitPin(attemptId, letters)).toEqual({ accepted: false, problem: 'not-digits' });
+    expect([...letters]).toEqual([0, 0, 0, 0]);
+    expect(await agent.submitPin(attemptId, new TextEncoder().encode('12'))).toEqual({
+      accepted: false,
+      problem: 'too-short',
+    });
+    expect(await agent.submitPin(attemptId + 1, new TextEncoder().encode('1234'))).toEqual({
+      accepted: false,
+      problem: 'no-prompt',
+    });
+    expect(world.idp.calls).toEqual([]);
+    expect(agent.snapshot().phase).toBe('awaiting-pin');
+    await agent.stop();
+  });
+
+  it('writes the audit record of a sign-in before the session is opened and unlocked', async () => {
+    let log: string[] = [];
+    const { agent, world } = await startAgent(
+      DEFAULT_POLICY,
+      (w) => {
+        log = w.os.actions; // one ordered log for OS actions and audit writes
+      },
+      { audit: { append: async (record) => void log.push(`audit ${record.action} ${record.outcome}`) } },
+    );
+    world.reader.tap(NURSE.badgeUid);
+    await typePin(agent, NURSE.pin);
+    await agent.idle();
+    await agent.stop();
+    expect(log.indexOf('audit authentication success')).toBeGreaterThan(-1);
+    expect(log.indexOf('audit session-opened success')).toBeLessThan(log.indexOf(`open ${NURSE.personId}`));
+    expect(log.indexOf('audit authentication success')).toBeLessThan(log.indexOf(`unlock ${NURSE.personId}`));
+  });
+
+  it('audits each policy problem it fell back on, at start', async () => {
+    const records: AuditRecord[] = [];
+    const { agent } = await startAgent(DEFAULT_POLICY, () => undefined, {
+      audit: { append: async (r) => void records.push(r) },
+      problems: [
+        {
+          field: 'graceRetapMinutes',
+          message: 'graceRetapMinutes: must be an integer from 0 to 720 (minutes); got 9999',
+        },
+      ],
+    });
+    await agent.stop();
+    expect(records.map((r) => r.action)).toEqual(['agent-started', 'policy-fallback', 'agent-stopped']);
+    expect(records[1]?.reason).toMatch(/graceRetapMinutes/);
+    expect(
+      records.every((r) => r.workstation === 'POSTE-SIM-01' && typeof r.id === 'string' && r.id.length > 0),
+    ).toBe(true);
+  });
+
+  it('reports a malformed event from outside and changes nothing', async () => {
+    const { agent, events } = await startAgent();
+    await agent.dispatch({ type: 'auth-result', attemptId: 1, outcome: { reason: 'ok' } });
+    expect(agent.snapshot().phase).toBe('locked');
+    expect(events.some((e) => e.type === 'rejected' && /malformed event/.test(e.reason))).toBe(true);
+    await agent.stop();
+  });
+
+  it('locks by itself when the tap-out undo window runs out', async () => {
+    const { agent, world } = await startAgent();
+    world.reader.tap(NURSE.badgeUid);
+    await typePin(agent, NURSE.pin);
+    await agent.idle();
+    world.reader.tap(NURSE.badgeUid);
+    await agent.idle();
+    expect(agent.snapshot().phase).toBe('locking');
+    world.clock.advance(4_000);
+    await agent.idle();
+    expect(agent.snapshot().phase).toBe('locking');
+    world.clock.advance(1_000);
+    await agent.idle();
+    expect(agent.snapshot().phase).toBe('locked');
+    expect(world.os.actions.slice(-2)).toEqual([`suspend ${NURSE.personId}`, 'lock']);
+    await agent.stop();
+  });
+
+  it('ends every grace re-tap at the shift boundary', async () => {
+    const { agent, world } = await startAgent({ ...DEFAULT_POLICY, shiftBoundaries: ['08:00'] });
+    world.reader.tap(NURSE.badgeUid);
+    await typePin(agent, NURSE.pin);
+    await agent.manualLock(); // ends her grace; sign in again so that only the shift can end it
+    world.reader.tap(NURSE.badgeUid);
+    await typePin(agent, NURSE.pin);
+    await agent.idle();
+    await agent.dispatch({ type: 'inactivity-timeout' });
+    world.clock.advance(2 * 3600_000); // 07:10 → 09:10 local: crosses 08:00
+    await agent.idle();
+    world.reader.tap(NURSE.badgeUid);
+    await agent.idle();
+    expect(agent.snapshot().phase).toBe('awaiting-pin');
+    await agent.stop();
+  });
+
+  it('answers the doctor in English when policy says en, and names whom a tap-over suspends', async () => {
+    const { agent, world, events } = await startAgent({ ...DEFAULT_POLICY, locale: 'en' });
+    world.reader.tap(NURSE.badgeUid);
+    await typePin(agent, NURSE.pin);
+    world.reader.tap(DOCTOR.badgeUid);
+    await agent.idle();
+    expect(agent.snapshot().prompt?.over?.displayName).toBe(NURSE.displayName);
+    await typePin(agent, DOCTOR.pin);
+    await agent.idle();
+    expect(texts(events)).toContain('Welcome Dr Paul Durand');
+    expect(agent.snapshot().suspended.map((p) => p.displayName)).toEqual([NURSE.displayName]);
+    expect(world.os.violations).toEqual([]);
+    await agent.stop();
+  });
+
+  it('fails safe, locked, when the IdP cannot be reached', async () => {
+    const { agent, world, events } = await startAgent(DEFAULT_POLICY, (w) => {
+      w.idp.reachable = false;
+    });
+    world.reader.tap(NURSE.badgeUid);
+    await typePin(agent, NURSE.pin);
+    await agent.idle();
+    expect(agent.snapshot().phase).toBe('locked');
+    expect(texts(events)).toContain("Serveur d'identité injoignable — réessayez ou contactez le support");
+    expect(world.os.actions).toEqual(['lock']);
+    await agent.stop();
+  });
+});
