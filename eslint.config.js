@@ -4,7 +4,7 @@ import tseslint from 'typescript-eslint';
 import releve from './build/eslint/layers.js';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'coverage/', 'test-artifacts/'] },
+  { ignores: ['node_modules/', 'dist/', 'coverage/', 'test-artifacts/', '.releve-dev/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

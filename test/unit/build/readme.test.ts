@@ -7,7 +7,10 @@ const readme = readFileSync('README.md', 'utf8');
 describe('README', () => {
   it('starts with the two commands for a fresh machine: the demo, then the whole test suite', () => {
     const firstBlock = /```sh\n([\s\S]*?)```/.exec(readme)?.[1] ?? '';
-    const commands = firstBlock.split('\n').filter((line) => line.trim()).map((line) => line.split('#')[0]!.trim());
+    const commands = firstBlock
+      .split('\n')
+      .filter((line) => line.trim())
+      .map((line) => line.split('#')[0]!.trim());
     expect(commands).toEqual(['npm run demo', 'npm test']);
   });
 
@@ -16,7 +19,10 @@ describe('README', () => {
     const rows = readme.split('\n').map((line) => line.replace(/\s*\|\s*/g, '|'));
     for (const key of Object.keys(POLICY_SETTINGS) as PolicyKey[]) {
       const row = `|\`${key}\`|\`${describeSetting(key).default}\`|`;
-      expect({ key, documented: rows.some((line) => line.startsWith(row)) }).toEqual({ key, documented: true });
+      expect({ key, documented: rows.some((line) => line.startsWith(row)) }).toEqual({
+        key,
+        documented: true,
+      });
     }
   });
 });

@@ -240,12 +240,7 @@ describe('session machine: every (phase, event) pair', () => {
                 }
               : null;
         const badge = tapped === 'own' && own ? own : aideBadge;
-        const { effects } = transition(
-          before,
-          { type: 'badge-presented', badge },
-          POLICY,
-          T0,
-        );
+        const { effects } = transition(before, { type: 'badge-presented', badge }, POLICY, T0);
         expect({ phase, tapped, feedback: effects.some((e) => e.type === 'feedback') }).toEqual({
           phase,
           tapped,
