@@ -8,6 +8,7 @@ import { silentLog } from '../../../app/adapters/log/winston-log.js';
 import type { Agent } from '../../../app/agent/agent.js';
 import type { AdapterFactory } from '../../../app/agent/cli.js';
 import type { AuditSink } from '../../../app/core/ports/index.js';
+import type { FakeCpsCard } from './fake-card.js';
 import { FakeClock } from './fake-clock.js';
 import { MemoryAuditSink, MemorySecretStore } from './memory-stores.js';
 import { RecordingOsSession } from './recording-os-session.js';
@@ -16,6 +17,8 @@ import { SimulatedIdp } from './simulated-idp.js';
 
 export interface SimWorld {
   readonly clock: FakeClock;
+  /** A CPS card stack (null: the workstation has no PC/SC card support). */
+  card: FakeCpsCard | null;
   readonly reader: SimulatedBadgeSource;
   readonly idp: SimulatedIdp;
   readonly os: RecordingOsSession;
@@ -26,6 +29,7 @@ export interface SimWorld {
 export function createSimWorld(start = Date.UTC(2026, 10, 23, 6, 10, 0)): SimWorld {
   return {
     clock: new FakeClock(start, 60),
+    card: null,
     reader: new SimulatedBadgeSource('Lecteur simulé 00'),
     idp: new SimulatedIdp(),
     os: new RecordingOsSession(),
@@ -51,7 +55,7 @@ export function simulatedAdapters(
       adapters: {
         clock: world.clock,
         badgeSources: [world.reader],
-        cards: null,
+        cards: world.card,
         idp: world.idp,
         osSession: world.os,
         secrets: world.secrets,

@@ -7,6 +7,7 @@ import { DEFAULT_POLICY, type Policy } from '../../../app/core/policy.js';
 import type { AuditSink } from '../../../app/core/ports/index.js';
 import { DOCTOR, NURSE } from '../../harness/people.js';
 import { typePin } from '../../harness/scenarios.js';
+import { FakeCpsCard } from '../../harness/sim/fake-card.js';
 import { createSimWorld, simulatedAdapters, type SimWorld } from '../../harness/sim/world.js';
 
 async function startAgent(
@@ -198,6 +199,85 @@ describe('agent', () => {
     expect(agent.snapshot().phase).toBe('locked');
     expect(texts(events)).toContain("Serveur d'identité injoignable — réessayez ou contactez le support");
     expect(world.os.actions).toEqual(['lock']);
+    await agent.stop();
+  });
+});
+
+describe('agent with a CPS card', () => {
+  const insertCard = (world: SimWorld) => world.reader.insert('80250000012345', 'cps-card', true);
+
+  it('greets the card holder by name, lets the card check the PIN, and signs in with the card', async () => {
+    const { agent, world, events } = await startAgent(DEFAULT_POLICY, (w) => {
+      w.card = new FakeCpsCard(NURSE);
+    });
+    insertCard(world);
+    await agent.idle();
+    expect(texts(events)).toContain('Bonjour Claire Martin — code PIN');
+    expect(agent.snapshot().prompt).toMatchObject({
+      pinTriesLeft: 3,
+      person: { nationalId: '899700075122' },
+    });
+    await typePin(agent, NURSE.pin);
+    await agent.idle();
+    expect(agent.snapshot().phase).toBe('active');
+    expect(world.idp.calls).toEqual([`card:${NURSE.nationalId}`]);
+    await agent.stop();
+  });
+
+  it('shows the tries left after a wrong PIN, never retries by itself, and stops at a blocked card', async () => {
+    const card = new FakeCpsCard(NURSE);
+    const { agent, world, events } = await startAgent(DEFAULT_POLICY, (w) => {
+      w.card = card;
+    });
+    insertCard(world);
+    await typePin(agent, '0000');
+    await agent.idle();
+    expect(card.verifications).toHaveLength(1);
+    expect(agent.snapshot().prompt?.pinTriesLeft).toBe(2);
+    await typePin(agent, '0000');
+    await agent.idle();
+    expect(texts(events)).toContain('Attention : dernier essai avant blocage — code PIN');
+    await typePin(agent, '0000');
+    await agent.idle();
+    expect(card.verifications).toHaveLength(3);
+    expect(agent.snapshot().phase).toBe('locked');
+    expect(texts(events).at(-1)).toBe(
+      'Carte bloquée — utilisez votre code de déblocage ou contactez le support',
+    );
+    expect(world.idp.calls).toEqual([]);
+    // A blocked card presented again is not prompted at all.
+    world.reader.remove('80250000012345');
+    insertCard(world);
+    await agent.idle();
+    expect(agent.snapshot().phase).toBe('locked');
+    expect(card.verifications).toHaveLength(3);
+    await agent.stop();
+  });
+
+  it('locks when the signed-in person pulls the card out', async () => {
+    const { agent, world } = await startAgent(DEFAULT_POLICY, (w) => {
+      w.card = new FakeCpsCard(NURSE);
+    });
+    insertCard(world);
+    await typePin(agent, NURSE.pin);
+    await agent.idle();
+    world.reader.remove('80250000012345');
+    await agent.idle();
+    expect(agent.snapshot().phase).toBe('locked');
+    expect(world.os.actions.at(-1)).toBe('lock');
+    await agent.stop();
+  });
+
+  it('fails safe when the card cannot be read', async () => {
+    const card = new FakeCpsCard(NURSE);
+    card.inserted = false;
+    const { agent, world, events } = await startAgent(DEFAULT_POLICY, (w) => {
+      w.card = card;
+    });
+    insertCard(world);
+    await agent.idle();
+    expect(agent.snapshot().phase).toBe('locked');
+    expect(texts(events)).toContain('Badge illisible — retirez-le et présentez-le à nouveau');
     await agent.stop();
   });
 });
