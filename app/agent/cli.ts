@@ -42,6 +42,8 @@ export interface CliContext {
   readonly adapterFactory: AdapterFactory;
   /** Resolves on SIGINT/SIGTERM; injectable for tests. */
   readonly untilSignal: () => Promise<void>;
+  /** Asks for a PIN on a terminal (null when there is none, or the person cancelled). */
+  readonly readPin?: (prompt: string) => Promise<Uint8Array | null>;
   /** Extra commands (readers, card, idp check) registered by the entry point. */
   readonly commands?: Readonly<Record<string, (args: readonly string[], io: CliIo) => Promise<number>>>;
 }
@@ -213,6 +215,26 @@ async function runAgent(args: readonly string[], io: CliIo, context: CliContext)
       if (line) io.out(line);
     }
   });
+  const readPin = context.readPin;
+  if (readPin && !values.json) {
+    // Headless by hand: when a PIN prompt shows, ask for it on the terminal.
+    let asking = false;
+    agent.subscribe((event) => {
+      if (event.type !== 'state' || asking) return;
+      const prompt = event.snapshot.phase === 'awaiting-pin' ? event.snapshot.prompt : null;
+      if (!prompt) return;
+      asking = true;
+      void readPin(formatMessage(catalogue, 'enter-pin'))
+        .then(async (pin) => {
+          if (!pin) return agent.cancelPin(prompt.attemptId);
+          const submitted = await agent.submitPin(prompt.attemptId, pin);
+          if (!submitted.accepted) io.err(`PIN refused: ${submitted.problem}`);
+        })
+        .finally(() => {
+          asking = false;
+        });
+    });
+  }
   try {
     await agent.start();
     if (!values.json) io.out(formatMessage(catalogue, 'locked'));

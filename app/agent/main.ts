@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { consoleIo, runCli, untilSignal } from './cli.js';
 import { productionAdapters } from './production.js';
 import { resourcesDir } from './resources.js';
+import { readPinFromTty } from './tty-pin.js';
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(join(resourcesDir(), '..', 'package.json'), 'utf8')) as {
@@ -16,5 +17,8 @@ const code = await runCli(process.argv.slice(2), consoleIo, {
   version: version(),
   adapterFactory: productionAdapters,
   untilSignal,
+  readPin: process.stdin.isTTY
+    ? (prompt) => readPinFromTty(process.stdin, process.stdout, prompt)
+    : undefined,
 });
 process.exitCode = code;
