@@ -1,0 +1,69 @@
+/** Distributions of measured durations, and their ratio to the floor measured in the same run. */
+export interface Distribution {
+  readonly count: number;
+  readonly p50: number;
+  readonly p95: number;
+  readonly max: number;
+  readonly mean: number;
+}
+
+/** Nearest-rank percentile: the value below which `p` % of the samples fall. */
+export function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  const rank = Math.ceil((p / 100) * sorted.length);
+  return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1]!;
+}
+
+export function distribution(samples: readonly number[]): Distribution {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const sum = sorted.reduce((a, b) => a + b, 0);
+  return {
+    count: sorted.length,
+    p50: percentile(sorted, 50),
+    p95: percentile(sorted, 95),
+    max: sorted.length ? sorted[sorted.length - 1]! : Number.NaN,
+    mean: sorted.length ? sum / sorted.length : Number.NaN,
+  };
+}
+
+export interface Measure {
+  /** Stable identifier, e.g. "pin-to-active-badge". */
+  readonly id: string;
+  readonly label: string;
+  /** The design's target, for the report ("p95 ≤ 100 ms", "p95 ≤ 1.2 × floor"). */
+  readonly target: string;
+  readonly samples: readonly number[];
+  /** The unavoidable work done directly, same run; null when the measure has no floor. */
+  readonly floorSamples: readonly number[] | null;
+  /** Passes the target? Computed from the distributions. */
+  readonly check: (measured: Distribution, floor: Distribution | null) => boolean;
+}
+
+export interface MeasureResult {
+  readonly id: string;
+  readonly label: string;
+  readonly target: string;
+  readonly unit: 'ms';
+  readonly measured: Distribution;
+  readonly floor: Distribution | null;
+  /** measured p50 / floor p50 and p95 / p95: what is compared across machines. */
+  readonly ratio: { readonly p50: number; readonly p95: number } | null;
+  readonly meetsTarget: boolean;
+  readonly samples: readonly number[];
+}
+
+export function summarise(measure: Measure): MeasureResult {
+  const measured = distribution(measure.samples);
+  const floor = measure.floorSamples ? distribution(measure.floorSamples) : null;
+  return {
+    id: measure.id,
+    label: measure.label,
+    target: measure.target,
+    unit: 'ms',
+    measured,
+    floor,
+    ratio: floor ? { p50: measured.p50 / floor.p50, p95: measured.p95 / floor.p95 } : null,
+    meetsTarget: measure.check(measured, floor),
+    samples: measure.samples,
+  };
+}
