@@ -288,7 +288,10 @@ export async function runCli(argv: readonly string[], io: CliIo, context: CliCon
 
 export function untilSignal(): Promise<void> {
   return new Promise((resolve) => {
+    // Signal handlers do not keep Node running; an idle agent with no reader yet must not exit.
+    const keepAlive = setInterval(() => undefined, 2 ** 30);
     const done = (): void => {
+      clearInterval(keepAlive);
       process.off('SIGINT', done);
       process.off('SIGTERM', done);
       resolve();

@@ -3,7 +3,7 @@
  *   tsx test/harness/releve-sim.ts agent --headless --json --scenario nurse-morning
  * Never packaged; the shipped binary is app/agent/main.ts.
  */
-import { consoleIo, runCli } from '../../app/agent/cli.js';
+import { consoleIo, runCli, untilSignal } from '../../app/agent/cli.js';
 import { playScenario, SCENARIOS } from './scenarios.js';
 import { createSimWorld, simulatedAdapters } from './sim/world.js';
 
@@ -20,5 +20,5 @@ const world = createSimWorld();
 process.exitCode = await runCli(argv, consoleIo, {
   version: 'sim',
   adapterFactory: simulatedAdapters(world, steps ? (agent) => playScenario(agent, world, steps) : null),
-  untilSignal: () => new Promise(() => undefined),
+  untilSignal,
 });

@@ -1,0 +1,122 @@
+/**
+ * The chains the benchmark can run on. `openBestChain` picks the most real one this machine
+ * offers, and says which parts are simulated; the measures themselves do not change.
+ */
+import { composeAgent, type Agent, type AgentEvent } from '../../app/agent/agent.js';
+import { loadCatalogue } from '../../app/agent/resources.js';
+import { DEFAULT_POLICY, type Policy } from '../../app/core/policy.js';
+import type { BadgeSource, BadgeSourceEvent } from '../../app/core/ports/index.js';
+import type { Phase } from '../../app/core/session/types.js';
+import type { TestPerson } from '../harness/people.js';
+import { SystemClock } from '../../app/adapters/clock/system-clock.js';
+import { createSimWorld, simulatedAdapters } from '../harness/sim/world.js';
+
+export interface BenchChain {
+  readonly description: string;
+  readonly badgeKindLabel: string;
+  readonly notMeasured: readonly string[];
+  /** Presents the person's badge; ms from the reader event reaching the agent to `phase`. */
+  tapUntil(person: TestPerson, phase: Phase['kind']): Promise<number>;
+  /** Types the person's PIN on the prompt; ms from submission to the session being active. */
+  pinUntilActive(person: TestPerson): Promise<number>;
+  /** The same sign-in done directly (IdP token call, and APDUs for a card): the floor. */
+  floorSignIn(person: TestPerson): Promise<number>;
+  /** Back to a locked workstation with no grace, between runs. */
+  reset(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** The bench measures tap-out → locked itself, so the undo window is off. */
+export const BENCH_POLICY: Policy = { ...DEFAULT_POLICY, tapOutUndoSeconds: 0, shiftBoundaries: [] };
+
+/** Records when each reader event reaches the agent: the start of every tap measure. */
+export class TimedBadgeSource implements BadgeSource {
+  lastEventAt = 0;
+  constructor(private readonly inner: BadgeSource) {}
+  start(listener: (event: BadgeSourceEvent) => void): Promise<void> {
+    return this.inner.start((event) => {
+      if (event.type === 'badge-presented') this.lastEventAt = performance.now();
+      listener(event);
+    });
+  }
+  stop(): Promise<void> {
+    return this.inner.stop();
+  }
+  readers() {
+    return this.inner.readers();
+  }
+}
+
+/** Resolves with the time at which the agent reaches `phase` (or rejects after `timeoutMs`). */
+export function whenPhase(agent: Agent, phase: Phase['kind'], timeoutMs = 10_000): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      stop();
+      reject(
+        new Error(
+          `the agent did not reach ${phase} within ${timeoutMs} ms (it is ${agent.snapshot().phase})`,
+        ),
+      );
+    }, timeoutMs);
+    const stop = agent.subscribe((event: AgentEvent) => {
+      if (event.type === 'state' && event.snapshot.phase === phase) {
+        const at = performance.now();
+        clearTimeout(timer);
+        stop();
+        resolve(at);
+      }
+    });
+  });
+}
+
+/** Simulated reader and IdP, real agent and real clock: the fallback where pcscd is not there. */
+export async function openSimulatedChain(): Promise<BenchChain> {
+  const world = createSimWorld(Date.now());
+  const running = await simulatedAdapters(world, null)(BENCH_POLICY, { auditFile: null });
+  const source = new TimedBadgeSource(world.reader);
+  const agent = composeAgent(
+    { ...running.adapters, clock: new SystemClock(), badgeSources: [source] },
+    BENCH_POLICY,
+    { catalogue: loadCatalogue('fr') },
+  );
+  await agent.start();
+  return {
+    description: 'simulated reader + simulated IdP (in-process), real agent',
+    badgeKindLabel: 'badge + PIN, simulated IdP',
+    notMeasured: ['CPS card + PIN (no PC/SC chain on this run)'],
+    async tapUntil(person, phase) {
+      const reached = whenPhase(agent, phase);
+      world.reader.tap(person.badgeUid);
+      return (await reached) - source.lastEventAt;
+    },
+    async pinUntilActive(person) {
+      await agent.idle();
+      const prompt = agent.snapshot().prompt;
+      if (!prompt) throw new Error('no PIN prompt');
+      const reached = whenPhase(agent, 'active');
+      const started = performance.now();
+      await agent.submitPin(prompt.attemptId, new TextEncoder().encode(person.pin));
+      return (await reached) - started;
+    },
+    async floorSignIn(person) {
+      const started = performance.now();
+      const result = await world.idp.signInWithBadge(person.badgeUid, new TextEncoder().encode(person.pin));
+      if (!result.ok) throw new Error(`floor sign-in failed: ${result.failure.reason}`);
+      return performance.now() - started;
+    },
+    async reset() {
+      await agent.idle();
+      await agent.manualLock();
+      await agent.dispatch({ type: 'shift-end' });
+      await agent.idle();
+    },
+    async close() {
+      await agent.stop();
+      await running.close();
+    },
+  };
+}
+
+export async function openBestChain(): Promise<BenchChain> {
+  return openSimulatedChain();
+}
