@@ -35,7 +35,14 @@ export interface TimeListSetting extends SettingBase<readonly string[]> {
   readonly type: 'time-list';
   readonly maxItems: number;
 }
-export type Setting = IntegerSetting | EnumSetting | BooleanSetting | StringSetting | TimeListSetting;
+export interface StringListSetting extends SettingBase<readonly string[]> {
+  readonly type: 'string-list';
+  readonly itemPattern: RegExp;
+  readonly itemHint: string;
+  readonly maxItems: number;
+}
+export type Setting =
+  IntegerSetting | EnumSetting | BooleanSetting | StringSetting | TimeListSetting | StringListSetting;
 
 const integer = (min: number, max: number, def: number, unit: string, description: Text): IntegerSetting => ({
   type: 'integer',
@@ -56,6 +63,22 @@ const flag = (def: boolean, description: Text): BooleanSetting => ({
   default: def,
   description,
 });
+const text = (
+  def: string,
+  pattern: RegExp,
+  patternHint: string,
+  maxLength: number,
+  description: Text,
+): StringSetting => ({
+  type: 'string',
+  default: def,
+  pattern,
+  patternHint,
+  maxLength,
+  description,
+});
+// eslint-disable-next-line no-control-regex -- a path with control characters is refused
+const ABSOLUTE_PATH_OR_EMPTY = /^$|^(\/|[A-Za-z]:\\)[^\u0000-\u001f]*$/;
 
 export const SESSION_MODES = ['shared-kiosk', 'os-lock'] as const;
 export const LOCALES = ['fr', 'en'] as const;
@@ -144,6 +167,49 @@ export const POLICY_SETTINGS = {
     en: 'How long a break-glass access lasts.',
     fr: "Durée d'un accès d'urgence.",
   }),
+  idpIssuer: text('', /^$|^https:\/\/[^\s]+$/, 'an https:// URL, or empty', 2048, {
+    en: "The hospital IdP's issuer URL. Empty: no IdP is configured and every sign-in fails safely.",
+    fr: "URL de l'émetteur du fournisseur d'identité de l'établissement. Vide : aucun, toute connexion échoue sans risque.",
+  }),
+  idpCaFile: text('', ABSOLUTE_PATH_OR_EMPTY, 'an absolute path, or empty', 1024, {
+    en: "PEM file of extra CAs trusted for the IdP's TLS (an internal CA). Empty: the system's CAs.",
+    fr: "Fichier PEM d'autorités supplémentaires pour le TLS du fournisseur d'identité. Vide : celles du système.",
+  }),
+  idpInitialAccessToken: text('', /^$|^[\x21-\x7e]+$/, 'printable ASCII without spaces, or empty', 4096, {
+    en: 'RFC 7591 initial access token with which the workstation registers itself at the IdP on first start.',
+    fr: "Jeton d'accès initial (RFC 7591) avec lequel le poste s'enregistre auprès du fournisseur d'identité au premier démarrage.",
+  }),
+  badgeUsernameTemplate: text('badge:{uid}', /\{uid\}/, 'text containing {uid}', 200, {
+    en: 'The username sent to the IdP for an RFID/HID badge; {uid} is the canonical badge UID.',
+    fr: "Identifiant envoyé au fournisseur d'identité pour un badge RFID/HID ; {uid} est l'UID canonique du badge.",
+  }),
+  cardTrustedRootsFile: text('', ABSOLUTE_PATH_OR_EMPTY, 'an absolute path, or empty', 1024, {
+    en: 'PEM file of the IGC-Santé roots trusted for CPS card certificates. Empty: card chains are reported as not validated.',
+    fr: 'Fichier PEM des racines IGC-Santé de confiance pour les certificats des cartes CPS. Vide : chaînes non validées.',
+  }),
+  readerUidByteOrder: {
+    type: 'string-list',
+    default: [],
+    // eslint-disable-next-line no-control-regex -- reader names with control characters are refused
+    itemPattern: /^[^=\u0000-\u001f]{1,200}=(as-read|reversed)$/,
+    itemHint: '"<reader name prefix>=as-read" or "=reversed"',
+    maxItems: 32,
+    description: {
+      en: 'Per-reader UID byte order, so that a badge gives the same ID on every reader: "<reader name prefix>=reversed".',
+      fr: "Ordre des octets de l'UID par lecteur, pour qu'un badge ait le même identifiant partout : « <début du nom du lecteur>=reversed ».",
+    },
+  } satisfies StringListSetting,
+  hidReaders: {
+    type: 'string-list',
+    default: [],
+    itemPattern: /^[0-9a-fA-F]{4}:[0-9a-fA-F]{4}$/,
+    itemHint: '"vvvv:pppp" USB vendor:product IDs in hex',
+    maxItems: 16,
+    description: {
+      en: 'HID badge readers to use (RFIDeas pcProx and the like), as USB vendor:product IDs.',
+      fr: 'Lecteurs de badges HID à utiliser (RFIDeas pcProx, etc.), par identifiants USB fabricant:produit.',
+    },
+  } satisfies StringListSetting,
 } as const satisfies Record<string, Setting>;
 
 export type PolicyKey = keyof typeof POLICY_SETTINGS;
@@ -154,7 +220,7 @@ type ValueOf<S> =
       ? number
       : S extends BooleanSetting
         ? boolean
-        : S extends TimeListSetting
+        : S extends TimeListSetting | StringListSetting
           ? readonly string[]
           : string;
 
@@ -174,6 +240,8 @@ function describeAllowed(setting: Setting): string {
       return setting.patternHint;
     case 'time-list':
       return `a list of at most ${setting.maxItems} distinct local times "HH:MM"`;
+    case 'string-list':
+      return `a list of at most ${setting.maxItems} entries, each ${setting.itemHint}`;
   }
 }
 
@@ -192,6 +260,8 @@ function schemaFor(setting: Setting): z.ZodType {
         .array(z.string().regex(TIME_OF_DAY))
         .max(setting.maxItems)
         .refine((list) => new Set(list).size === list.length);
+    case 'string-list':
+      return z.array(z.string().regex(setting.itemPattern)).max(setting.maxItems);
   }
 }
 

@@ -89,3 +89,29 @@ describe('policy', () => {
     expect(nextShiftBoundary({ ...policy, shiftBoundaries: [] }, utc, 60)).toBeNull();
   });
 });
+
+describe('policy: identity provider and reader settings', () => {
+  it('accepts an https issuer, a template with {uid}, reader byte-order rules and HID reader IDs', () => {
+    const result = validatePolicy({
+      idpIssuer: 'https://idp.chu.example/realms/soins',
+      idpCaFile: '/etc/releve/ca.pem',
+      badgeUsernameTemplate: 'rfid-{uid}',
+      readerUidByteOrder: ['ACS ACR122U=reversed', 'HID OMNIKEY=as-read'],
+      hidReaders: ['0c27:3bfa'],
+    });
+    expect(result.ok).toBe(true);
+  });
+
+  it.each([
+    ['idpIssuer', 'http://idp.chu.example', /https:\/\/ URL/],
+    ['idpCaFile', 'relative/ca.pem', /absolute path/],
+    ['badgeUsernameTemplate', 'badge:', /containing \{uid\}/],
+    ['readerUidByteOrder', ['ACR122=backwards'], /reader name prefix/],
+    ['hidReaders', ['0c27-3bfa'], /vvvv:pppp/],
+    ['idpInitialAccessToken', 'has spaces in it', /printable ASCII/],
+  ])('refuses %s = %j, saying what is allowed', (field, value, allowed) => {
+    const result = validatePolicy({ [field]: value });
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.problems[0]?.message).toMatch(allowed);
+  });
+});
