@@ -285,10 +285,6 @@ function abandon(
   return leaveInteraction(step, state, interaction);
 }
 
-function methodFor(outcome: AuthOutcome & { reason: 'ok' }): AuthMethod {
-  return outcome.method;
-}
-
 /** A successful second factor: the newcomer's session comes to the foreground. */
 function signIn(
   step: Step,
@@ -304,7 +300,7 @@ function signIn(
     badgeKind: badge.kind,
     readerName: badge.readerName,
     contactCard: badge.contact,
-    method: methodFor(outcome),
+    method: outcome.method,
     fullAuthAt: step.now,
     offline: outcome.offline,
   };
