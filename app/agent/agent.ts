@@ -247,6 +247,21 @@ export function composeAgent(adapters: AgentAdapters, basePolicy: Policy, option
     emit({ type: 'audit', record });
   };
 
+  /** A record about the agent itself, not about a person. */
+  const writeSystemAudit = (action: AuditRecord['action'], reason: string): Promise<void> =>
+    writeAudit({
+      action,
+      outcome: 'info',
+      personId: null,
+      displayName: null,
+      nationalId: null,
+      workstation: policy.workstationName,
+      badgeKind: null,
+      method: null,
+      reason,
+      time: new Date(clock.now()).toISOString(),
+    });
+
   async function identify(
     attemptId: number,
     badge: Extract<Effect, { type: 'identify-badge' }>['badge'],
@@ -472,31 +487,9 @@ export function composeAgent(adapters: AgentAdapters, basePolicy: Policy, option
     async start() {
       if (running) return;
       running = true;
-      await writeAudit({
-        action: 'agent-started',
-        outcome: 'info',
-        personId: null,
-        displayName: null,
-        nationalId: null,
-        workstation: policy.workstationName,
-        badgeKind: null,
-        method: null,
-        reason: `mode ${policy.mode}`,
-        time: new Date(clock.now()).toISOString(),
-      });
+      await writeSystemAudit('agent-started', `mode ${policy.mode}`);
       for (const problem of options.policyProblems ?? []) {
-        await writeAudit({
-          action: 'policy-fallback',
-          outcome: 'info',
-          personId: null,
-          displayName: null,
-          nationalId: null,
-          workstation: policy.workstationName,
-          badgeKind: null,
-          method: null,
-          reason: problem.message,
-          time: new Date(clock.now()).toISOString(),
-        });
+        await writeSystemAudit('policy-fallback', problem.message);
       }
       await runOs('lock', () => adapters.osSession.lock());
       stopOsWatch = adapters.osSession.watch(
@@ -517,18 +510,7 @@ export function composeAgent(adapters: AgentAdapters, basePolicy: Policy, option
       await Promise.all(adapters.badgeSources.map((source) => source.stop()));
       await agent.idle();
       forgetPin();
-      await writeAudit({
-        action: 'agent-stopped',
-        outcome: 'info',
-        personId: null,
-        displayName: null,
-        nationalId: null,
-        workstation: policy.workstationName,
-        badgeKind: null,
-        method: null,
-        reason: 'stop',
-        time: new Date(clock.now()).toISOString(),
-      });
+      await writeSystemAudit('agent-stopped', 'stop');
     },
     snapshot,
     policy: () => policy,
