@@ -13,6 +13,7 @@ const ROOT = path.resolve(import.meta.dirname, '../..');
 function layerOf(relative) {
   const parts = relative.split(path.sep);
   if (parts[0] === 'test') return 'test';
+  if (parts[0] === 'build') return 'build';
   if (parts[0] !== 'app') return null;
   const layer = parts[1];
   if (layer === 'core' && parts[2] === 'ports') return 'core';
@@ -28,7 +29,9 @@ const ALLOWED_LAYERS = {
   main: ['main', 'agent', 'ipc', 'core'],
   preload: ['preload', 'ipc'],
   renderer: ['renderer', 'ipc'],
-  test: ['core', 'adapters', 'agent', 'ipc', 'main', 'preload', 'renderer', 'test'],
+  test: ['core', 'adapters', 'agent', 'ipc', 'main', 'preload', 'renderer', 'test', 'build'],
+  // Build tooling generates from the domain's definitions (ADMX from the policy schema).
+  build: ['core', 'build'],
 };
 
 /** Which bare packages each layer may import (true: any). */
@@ -43,6 +46,7 @@ const ALLOWED_PACKAGES = {
   preload: ['electron'],
   renderer: [],
   test: true,
+  build: true,
 };
 
 function packageName(specifier) {
