@@ -4,7 +4,7 @@
  * runCli as the shipped entry point (app/agent/main.ts).
  */
 import { describe, expect, it } from '@jest/globals';
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -204,5 +204,18 @@ describe('releve CLI', () => {
     });
     // The valid setting (locale en) was kept.
     expect(result.stdout).toContain('Welcome Claire Martin');
+  });
+
+  it('ships as a compiled command: bin/releve.js runs the built agent', () => {
+    execFileSync(join('node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.build.json']);
+    const result = spawnSync(
+      join('node_modules', '.bin', 'node'),
+      ['bin/releve.js', 'policy', 'check', file('shipped.json', '{"locale":"en"}')],
+      {
+        encoding: 'utf8',
+      },
+    );
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain('locale = "en"');
   });
 });
