@@ -3,12 +3,28 @@ import type { MeasureResult } from './stats.js';
 
 export interface BenchReport {
   readonly date: string;
-  readonly machine: { readonly cpus: string; readonly cores: number; readonly memoryGiB: number; readonly node: string; readonly os: string };
+  readonly machine: {
+    readonly cpus: string;
+    readonly cores: number;
+    readonly memoryGiB: number;
+    readonly node: string;
+    readonly os: string;
+  };
   readonly chain: string;
   readonly runs: number;
   readonly measures: readonly MeasureResult[];
-  readonly idle: { readonly seconds: number; readonly cpuPercent: number; readonly rssMiB: number; readonly meetsTarget: boolean } | null;
-  readonly soak: { readonly tapsMade: number; readonly tapsSeen: number; readonly lost: number; readonly connectToEventMs: { p50: number; p95: number } } | null;
+  readonly idle: {
+    readonly seconds: number;
+    readonly cpuPercent: number;
+    readonly rssMiB: number;
+    readonly meetsTarget: boolean;
+  } | null;
+  readonly soak: {
+    readonly tapsMade: number;
+    readonly tapsSeen: number;
+    readonly lost: number;
+    readonly connectToEventMs: { p50: number; p95: number };
+  } | null;
   readonly notMeasured: readonly string[];
 }
 
@@ -16,7 +32,18 @@ const ms = (value: number): string => (Number.isFinite(value) ? value.toFixed(va
 const x = (value: number): string => (Number.isFinite(value) ? `${value.toFixed(2)}×` : '—');
 
 export function formatTable(report: BenchReport): string {
-  const header = ['measure', 'n', 'p50 ms', 'p95 ms', 'max ms', 'floor p50', 'floor p95', 'ratio p95', 'target', 'ok'];
+  const header = [
+    'measure',
+    'n',
+    'p50 ms',
+    'p95 ms',
+    'max ms',
+    'floor p50',
+    'floor p95',
+    'ratio p95',
+    'target',
+    'ok',
+  ];
   const rows = report.measures.map((m) => [
     m.label,
     String(m.measured.count),
@@ -30,7 +57,8 @@ export function formatTable(report: BenchReport): string {
     m.meetsTarget ? 'yes' : 'NO',
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  const line = (cells: string[]) =>
+    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   const out = [
     `Relève bench — ${report.date} — ${report.machine.cpus} (${report.machine.cores} cores, ${report.machine.memoryGiB} GiB), Node ${report.machine.node}`,
     `chain: ${report.chain}; ${report.runs} runs per measure`,
@@ -40,10 +68,16 @@ export function formatTable(report: BenchReport): string {
     ...rows.map(line),
   ];
   if (report.idle) {
-    out.push('', `idle agent over ${report.idle.seconds} s: ${report.idle.cpuPercent.toFixed(3)} % of a core, ${report.idle.rssMiB.toFixed(1)} MiB RSS (target < 0.5 %, < 120 MiB): ${report.idle.meetsTarget ? 'yes' : 'NO'}`);
+    out.push(
+      '',
+      `idle agent over ${report.idle.seconds} s: ${report.idle.cpuPercent.toFixed(3)} % of a core, ${report.idle.rssMiB.toFixed(1)} MiB RSS (target < 0.5 %, < 120 MiB): ${report.idle.meetsTarget ? 'yes' : 'NO'}`,
+    );
   }
   if (report.soak) {
-    out.push('', `soak: ${report.soak.tapsMade} taps made, ${report.soak.tapsSeen} seen, ${report.soak.lost} lost; card connect → agent event p50 ${ms(report.soak.connectToEventMs.p50)} ms, p95 ${ms(report.soak.connectToEventMs.p95)} ms`);
+    out.push(
+      '',
+      `soak: ${report.soak.tapsMade} taps made, ${report.soak.tapsSeen} seen, ${report.soak.lost} lost; card connect → agent event p50 ${ms(report.soak.connectToEventMs.p50)} ms, p95 ${ms(report.soak.connectToEventMs.p95)} ms`,
+    );
   }
   if (report.notMeasured.length) out.push('', `not measured yet: ${report.notMeasured.join('; ')}`);
   return out.join('\n');
@@ -63,10 +97,15 @@ export function formatSvg(report: BenchReport): string {
   const left = 260;
   const right = 20;
   const top = 40;
-  const values = report.measures.flatMap((m) => [...m.samples, ...(m.floor ? [m.floor.p50, m.floor.p95] : [])]).filter((v) => v > 0);
+  const values = report.measures
+    .flatMap((m) => [...m.samples, ...(m.floor ? [m.floor.p50, m.floor.p95] : [])])
+    .filter((v) => v > 0);
   const lo = Math.max(0.01, Math.min(...values, 1));
   const hi = Math.max(...values, 10);
-  const scale = (v: number): number => left + ((Math.log10(Math.max(v, lo)) - Math.log10(lo)) / (Math.log10(hi) - Math.log10(lo))) * (width - left - right);
+  const scale = (v: number): number =>
+    left +
+    ((Math.log10(Math.max(v, lo)) - Math.log10(lo)) / (Math.log10(hi) - Math.log10(lo))) *
+      (width - left - right);
   const height = top + rowHeight * report.measures.length + 30;
   const parts: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="12">`,
@@ -78,17 +117,27 @@ export function formatSvg(report: BenchReport): string {
     if (v < lo || v > hi) continue;
     const gx = scale(v);
     parts.push(`<line x1="${gx}" y1="${top - 10}" x2="${gx}" y2="${height - 25}" stroke="#ddd"/>`);
-    parts.push(`<text x="${gx}" y="${height - 10}" text-anchor="middle" fill="#555">${v >= 1 ? v : v.toFixed(2)} ms</text>`);
+    parts.push(
+      `<text x="${gx}" y="${height - 10}" text-anchor="middle" fill="#555">${v >= 1 ? v : v.toFixed(2)} ms</text>`,
+    );
   }
   report.measures.forEach((m, i) => {
     const y = top + i * rowHeight + rowHeight / 2;
     parts.push(`<text x="10" y="${y + 4}">${escapeXml(m.label)}</text>`);
     if (m.floor) {
-      parts.push(`<rect x="${scale(m.floor.p50)}" y="${y - 12}" width="${Math.max(2, scale(m.floor.p95) - scale(m.floor.p50))}" height="24" fill="#cfe8cf"><title>floor p50–p95</title></rect>`);
+      parts.push(
+        `<rect x="${scale(m.floor.p50)}" y="${y - 12}" width="${Math.max(2, scale(m.floor.p95) - scale(m.floor.p50))}" height="24" fill="#cfe8cf"><title>floor p50–p95</title></rect>`,
+      );
     }
-    for (const s of m.samples) parts.push(`<circle cx="${scale(s).toFixed(1)}" cy="${y}" r="2" fill="#3366cc" fill-opacity="0.35"/>`);
-    for (const [name, v, color] of [['p50', m.measured.p50, '#000'], ['p95', m.measured.p95, '#c00']] as const) {
-      parts.push(`<line x1="${scale(v)}" y1="${y - 14}" x2="${scale(v)}" y2="${y + 14}" stroke="${color}" stroke-width="2"><title>${name} ${ms(v)} ms</title></line>`);
+    for (const s of m.samples)
+      parts.push(`<circle cx="${scale(s).toFixed(1)}" cy="${y}" r="2" fill="#3366cc" fill-opacity="0.35"/>`);
+    for (const [name, v, color] of [
+      ['p50', m.measured.p50, '#000'],
+      ['p95', m.measured.p95, '#c00'],
+    ] as const) {
+      parts.push(
+        `<line x1="${scale(v)}" y1="${y - 14}" x2="${scale(v)}" y2="${y + 14}" stroke="${color}" stroke-width="2"><title>${name} ${ms(v)} ms</title></line>`,
+      );
     }
   });
   parts.push('</svg>');
