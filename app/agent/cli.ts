@@ -11,9 +11,11 @@ import {
   DEFAULT_POLICY,
   parsePolicyText,
   policyWithFallback,
+  validatePolicy,
   type Policy,
   type PolicyProblem,
 } from '../core/policy.js';
+import type { PolicySource } from '../core/ports/index.js';
 import { composeAgent, type Agent, type AgentAdapters, type AgentEvent } from './agent.js';
 import { loadCatalogue } from './resources.js';
 
@@ -42,6 +44,11 @@ export interface CliContext {
   readonly adapterFactory: AdapterFactory;
   /** Resolves on SIGINT/SIGTERM; injectable for tests. */
   readonly untilSignal: () => Promise<void>;
+  /**
+   * Where policy comes from when no --policy FILE is given (the registry on Windows, the JSON
+   * file on Linux). A source that has nothing configured gives the defaults.
+   */
+  readonly policySource?: PolicySource;
   /** Asks for a PIN on a terminal (null when there is none, or the person cancelled). */
   readonly readPin?: (prompt: string) => Promise<Uint8Array | null>;
   /** Extra commands (readers, card, idp check) registered by the entry point. */
@@ -95,12 +102,48 @@ async function policyCheck(args: readonly string[], io: CliIo): Promise<number> 
   return 0;
 }
 
+function settle(
+  checked: { ok: true; policy: Policy } | { ok: false; problems: readonly PolicyProblem[] },
+  raw: unknown,
+  where: string,
+  fallback: boolean,
+  io: CliIo,
+): { policy: Policy; problems: readonly PolicyProblem[] } | null {
+  if (checked.ok) return { policy: checked.policy, problems: [] };
+  if (!fallback) {
+    io.err(`releve: refusing to start on an invalid policy (${where}); fix it or pass --fallback-policy:`);
+    for (const problem of checked.problems) io.err(`  - ${problem.message}`);
+    return null;
+  }
+  io.err(
+    `releve: invalid policy (${where}); invalid settings fall back to their defaults (--fallback-policy):`,
+  );
+  for (const problem of checked.problems) io.err(`  - ${problem.message}`);
+  return { policy: policyWithFallback(raw).policy, problems: checked.problems };
+}
+
 async function loadPolicy(
   file: string | undefined,
   fallback: boolean,
   io: CliIo,
+  source: PolicySource | undefined,
 ): Promise<{ policy: Policy; problems: readonly PolicyProblem[] } | null> {
-  if (!file) return { policy: DEFAULT_POLICY, problems: [] };
+  if (!file) {
+    if (!source) return { policy: DEFAULT_POLICY, problems: [] };
+    const read = await source.read();
+    if (!read.ok) {
+      // Nothing configured on this workstation is normal: the defaults are the policy.
+      if (/does not exist/.test(read.problem)) return { policy: DEFAULT_POLICY, problems: [] };
+      return settle(
+        { ok: false, problems: [{ field: '', message: read.problem }] },
+        {},
+        read.location,
+        fallback,
+        io,
+      );
+    }
+    return settle(validatePolicy(read.raw), read.raw, read.location, fallback, io);
+  }
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -114,18 +157,7 @@ async function loadPolicy(
     return { policy: DEFAULT_POLICY, problems: [{ field: '', message: problem }] };
   }
   const checked = parsePolicyText(text);
-  if (checked.ok) return { policy: checked.policy, problems: [] };
-  if (!fallback) {
-    io.err(`releve: refusing to start on an invalid policy (${file}); fix it or pass --fallback-policy:`);
-    for (const problem of checked.problems) io.err(`  - ${problem.message}`);
-    return null;
-  }
-  const settled = 'raw' in checked ? policyWithFallback(checked.raw) : { policy: DEFAULT_POLICY };
-  io.err(
-    `releve: invalid policy (${file}); invalid settings fall back to their defaults (--fallback-policy):`,
-  );
-  for (const problem of checked.problems) io.err(`  - ${problem.message}`);
-  return { policy: settled.policy, problems: checked.problems };
+  return settle(checked, 'raw' in checked ? checked.raw : {}, file, fallback, io);
 }
 
 /** One JSON line per event: what an integration test or a SIEM shipper reads. */
@@ -203,7 +235,7 @@ async function runAgent(args: readonly string[], io: CliIo, context: CliContext)
       'the agent with its screens is started by the tray application; use --headless here',
     );
   }
-  const loaded = await loadPolicy(values.policy, values['fallback-policy'], io);
+  const loaded = await loadPolicy(values.policy, values['fallback-policy'], io, context.policySource);
   if (!loaded) return 1;
   const catalogue = loadCatalogue(loaded.policy.locale);
   const running = await context.adapterFactory(loaded.policy, { auditFile: values.audit ?? null });

@@ -1,6 +1,8 @@
 /** Entry point of the shipped `releve` command. */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { JsonFilePolicySource } from '../adapters/policy/json-file-source.js';
+import { WindowsRegistryPolicySource } from '../adapters/policy/windows-registry-source.js';
 import { consoleIo, runCli, untilSignal } from './cli.js';
 import { productionAdapters } from './production.js';
 import { resourcesDir } from './resources.js';
@@ -17,6 +19,10 @@ const code = await runCli(process.argv.slice(2), consoleIo, {
   version: version(),
   adapterFactory: productionAdapters,
   untilSignal,
+  policySource:
+    process.platform === 'win32'
+      ? new WindowsRegistryPolicySource()
+      : new JsonFilePolicySource(process.env.RELEVE_POLICY ?? '/etc/releve/policy.json'),
   readPin: process.stdin.isTTY
     ? (prompt) => readPinFromTty(process.stdin, process.stdout, prompt)
     : undefined,

@@ -105,6 +105,16 @@ describe('releve CLI', () => {
     expect(result.stderr).toContain('inactivityLockMinutes: must be an integer from 0 to 240');
   });
 
+  it('reads the workstation policy file when no --policy is given (RELEVE_POLICY, else /etc/releve/policy.json)', () => {
+    const result = spawnSync(TSX, ['app/agent/main.ts', 'agent', '--headless'], {
+      encoding: 'utf8',
+      timeout: 60_000,
+      env: { ...process.env, RELEVE_POLICY: file('workstation.json', '{"mode":"kiosk"}') },
+    });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('mode: must be one of "shared-kiosk", "os-lock"; got "kiosk"');
+  });
+
   it('plays a simulated scenario headless, printing states and audit records as JSON lines', () => {
     const audit = join(dir, 'audit.jsonl');
     const result = releveSim(
