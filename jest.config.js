@@ -18,6 +18,9 @@ const common = {
 };
 
 export default {
+  // Per-test limit (a global option in jest: projects cannot set it). Integration tests start
+  // real daemons; a hang still ends here rather than at CI's limit.
+  testTimeout: 60_000,
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
     // Real daemons and servers: allow for their start-up, and run files one after another
@@ -28,6 +31,6 @@ export default {
       testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
       testTimeout: 60_000,
     },
-    { ...common, displayName: 'e2e', testMatch: ['<rootDir>/test/e2e/**/*.test.ts'], testTimeout: 60_000 },
+    { ...common, displayName: 'e2e', testMatch: ['<rootDir>/test/e2e/**/*.test.ts'] },
   ],
 };

@@ -42,7 +42,7 @@ export const AIDE: TestPerson = {
   surname: 'Petit',
   nationalId: null,
   profession: 'Aide-soignante',
-  badgeUid: '0455667788',
+  badgeUid: '8A4F2C1D',
   pin: '1111',
 };
 

@@ -24,7 +24,7 @@ const PEOPLE: readonly Person[] = [nurse, doctor, aide];
 const BADGES: readonly BadgePresentation[] = [
   badge('04A1B2C3D4E5F6'),
   badge('04112233445566'),
-  badge('0455667788'),
+  badge('8A4F2C1D'),
   badge('80250000012345', true),
   badge('80250000067890', true),
 ];

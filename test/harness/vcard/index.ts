@@ -1,0 +1,2 @@
+export { VirtualUidBadge } from './uid-badge.js';
+export { VpcdConnection, type VirtualCard, type VpcdOptions } from './vpcd.js';

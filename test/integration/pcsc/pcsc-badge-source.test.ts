@@ -1,0 +1,142 @@
+/**
+ * The PC/SC badge source against a real pcscd with the vpcd reader, and virtual badges
+ * plugged into it over TCP: what the agent sees when badges are tapped, when a reader or the
+ * whole service goes away and comes back.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { PcscBadgeSource } from '../../../app/adapters/pcsc/pcsc-badge-source.js';
+import { silentLog } from '../../../app/adapters/log/winston-log.js';
+import type { BadgeSourceEvent } from '../../../app/core/ports/index.js';
+import { startPcscd, type RunningPcscd } from '../../harness/pcscd.js';
+import { VirtualUidBadge, VpcdConnection, type VirtualCard } from '../../harness/vcard/index.js';
+import { EventLog } from '../../harness/wait.js';
+
+const READER = 'Virtual PCD 00 00';
+let pcscd: RunningPcscd;
+const sources: PcscBadgeSource[] = [];
+const connections: VpcdConnection[] = [];
+
+beforeAll(async () => {
+  pcscd = await startPcscd();
+});
+afterEach(async () => {
+  await Promise.all(connections.splice(0).map((c) => c.remove()));
+  await Promise.all(sources.splice(0).map((s) => s.stop()));
+  // pcscd polls the vpcd reader every ~400 ms: a card pulled and another inserted within one
+  // poll look like the same card to it. A person swapping badges takes longer than that.
+  await new Promise((resolve) => setTimeout(resolve, 800));
+});
+afterAll(async () => {
+  await pcscd.stop();
+});
+
+async function startSource(options: Partial<ConstructorParameters<typeof PcscBadgeSource>[0]> = {}) {
+  const log = new EventLog<BadgeSourceEvent>();
+  const source = new PcscBadgeSource({ log: silentLog, settleMs: 700, ...options });
+  sources.push(source);
+  await source.start(log.push);
+  return { source, log };
+}
+
+function card(virtual: VirtualCard): VpcdConnection {
+  const connection = new VpcdConnection(virtual);
+  connections.push(connection);
+  return connection;
+}
+
+const presented = (e: BadgeSourceEvent) => e.type === 'badge-presented';
+const removed = (e: BadgeSourceEvent) => e.type === 'badge-removed';
+
+describe('PC/SC badge source (real pcscd, vpcd reader)', () => {
+  it('finds the reader by name, sees a badge tapped and taken away, with one canonical ID', async () => {
+    const { source, log } = await startSource();
+    await log.waitFor((e) => e.type === 'reader-added' && e.reader.name === READER, 'the vpcd reader');
+    const badge = card(new VirtualUidBadge('04a1b2c3d4e5f6'));
+    await badge.insert();
+    const tap = await log.waitFor(presented, 'the tap');
+    expect(tap).toEqual({
+      type: 'badge-presented',
+      badge: { badgeId: '04A1B2C3D4E5F6', kind: 'rfid', readerName: READER, contact: false },
+    });
+    expect(source.readers().find((r) => r.name === READER)?.cardPresent).toBe(true);
+    await badge.remove();
+    expect(await log.waitFor(removed, 'the removal')).toEqual({
+      type: 'badge-removed',
+      badgeId: '04A1B2C3D4E5F6',
+      readerName: READER,
+    });
+  });
+
+  it('applies the per-reader byte-order rule so the same badge gives the same ID on every reader', async () => {
+    const { log } = await startSource({ uidByteOrder: ['Virtual PCD=reversed'] });
+    await card(new VirtualUidBadge('F6E5D4C3B2A104')).insert();
+    const tap = await log.waitFor(presented, 'the tap');
+    expect(tap.type === 'badge-presented' && tap.badge.badgeId).toBe('04A1B2C3D4E5F6');
+  });
+
+  it('says what an unknown card is, and presents nothing', async () => {
+    const { log } = await startSource();
+    const stranger: VirtualCard = {
+      atr: Uint8Array.from([0x3b, 0x02, 0x14, 0x50]),
+      process: () => Uint8Array.from([0x6d, 0x00]),
+      reset: () => undefined,
+    };
+    await card(stranger).insert();
+    const status = await log.waitFor(
+      (e) => e.type === 'source-status' && /unknown badge/.test(e.detail),
+      'a diagnostic',
+    );
+    expect(status.type === 'source-status' && status.detail).toContain('ATR 3B021450');
+    expect(log.events.some(presented)).toBe(false);
+  });
+
+  it('recovers when pcscd is restarted: the outage is said, taps after it are seen, none twice', async () => {
+    if (!pcscd.ours)
+      throw new Error('this test restarts pcscd: stop the pcscd started outside the tests first');
+    const { log } = await startSource();
+    const badge = card(new VirtualUidBadge('04112233445566'));
+    await badge.insert();
+    await log.waitFor(presented, 'the first tap');
+    const beforeRestart = log.events.length;
+    await pcscd.restart();
+    await log.waitFor(
+      (e) => e.type === 'source-status' && e.available === false,
+      'the outage',
+      10_000,
+      beforeRestart,
+    );
+    await log.waitFor(
+      (e) => e.type === 'source-status' && e.available === true,
+      'the recovery',
+      15_000,
+      beforeRestart,
+    );
+    // vpcd dropped the card's connection when pcscd went down: the badge has to be re-presented.
+    const since = log.events.length;
+    await badge.insert();
+    await log.waitFor(presented, 'the tap after recovery', 10_000, since);
+    const second = card(new VirtualUidBadge('8A4F2C1D'));
+    await badge.remove();
+    await log.waitFor(removed, 'the removal after recovery', 10_000, since);
+    await second.insert();
+    const next = await log.waitFor(
+      (e) => presented(e) && e.badge.badgeId === '8A4F2C1D',
+      'a new tap',
+      10_000,
+      since,
+    );
+    expect(next.type).toBe('badge-presented');
+    expect(log.events.filter((e) => presented(e) && e.badge.badgeId === '04112233445566')).toHaveLength(2);
+  });
+
+  it('starts without pcscd, says so, and picks the readers up when the service appears', async () => {
+    if (!pcscd.ours) throw new Error('this test stops pcscd: stop the pcscd started outside the tests first');
+    await pcscd.stop();
+    const { log } = await startSource({ maxBackoffMs: 500 });
+    await log.waitFor((e) => e.type === 'source-status' && e.available === false, 'the outage', 10_000, 0);
+    pcscd = await startPcscd();
+    await log.waitFor((e) => e.type === 'reader-added' && e.reader.name === READER, 'the reader', 15_000);
+    await card(new VirtualUidBadge('04A1B2C3D4E5F6')).insert();
+    await log.waitFor(presented, 'a tap');
+  });
+});
