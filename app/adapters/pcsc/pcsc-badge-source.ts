@@ -10,7 +10,7 @@
  * PC/SC: with no service the agent starts and says so.
  */
 import { Devices } from 'smartcard';
-import { toHex, type UidByteOrder } from '../../core/badge.js';
+import type { UidByteOrder } from '../../core/badge.js';
 import { identifyAtr } from '../../core/cards/atr.js';
 import { byteOrderFor, readUid } from '../../core/cards/uid.js';
 import type { BadgePresentation } from '../../core/identity.js';
