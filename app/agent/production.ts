@@ -9,6 +9,7 @@ import { JsonLinesAuditSink } from '../adapters/audit/jsonl-sink.js';
 import { SystemClock } from '../adapters/clock/system-clock.js';
 import { createWinstonLog } from '../adapters/log/winston-log.js';
 import { HeadlessOsSession } from '../adapters/os-session/headless.js';
+import { PcscBadgeSource } from '../adapters/pcsc/pcsc-badge-source.js';
 import type { IdentityProvider, SecretStore } from '../core/ports/index.js';
 import type { AdapterFactory } from './cli.js';
 
@@ -36,13 +37,14 @@ const noVault: SecretStore = {
   delete: async () => false,
 };
 
-export const productionAdapters: AdapterFactory = async (_policy, options) => {
+export const productionAdapters: AdapterFactory = async (policy, options) => {
   const log = createWinstonLog({ level: process.env.RELEVE_LOG_LEVEL ?? 'warn' });
   const audit = new JsonLinesAuditSink(options.auditFile ?? defaultAuditFile());
   return {
     adapters: {
       clock: new SystemClock(),
-      badgeSources: [],
+      // PC/SC readers (contactless UID badges today; CPS cards are recognised, not yet read).
+      badgeSources: [new PcscBadgeSource({ log, uidByteOrder: policy.readerUidByteOrder })],
       cards: null,
       idp: unconfiguredIdp,
       osSession: new HeadlessOsSession(log),

@@ -11,7 +11,10 @@ import { readFileSync } from 'node:fs';
 import { composeAgent, type AgentEvent } from '../../app/agent/agent.js';
 import { loadCatalogue } from '../../app/agent/resources.js';
 import { DEFAULT_POLICY, parsePolicyText, type Policy } from '../../app/core/policy.js';
+import { silentLog } from '../../app/adapters/log/winston-log.js';
+import { pcscdProblem, startPcscd } from '../harness/pcscd.js';
 import { NURSE_MORNING, playScenario } from '../harness/scenarios.js';
+import { VpcdReader } from '../harness/vcard/index.js';
 import { createSimWorld, simulatedAdapters } from '../harness/sim/world.js';
 
 const { values } = parseArgs({
@@ -39,6 +42,19 @@ const lang = policy.locale;
 const say = (fr: string, en: string): string => (lang === 'fr' ? fr : en);
 
 const world = createSimWorld();
+// The real PC/SC chain when this machine allows it: pcscd, the vpcd reader, virtual badges.
+const pcscdWhyNot = pcscdProblem();
+const pcscd = pcscdWhyNot
+  ? null
+  : await startPcscd().catch((error: unknown) => {
+      console.error(`pcscd could not be started (${String(error)}): using the simulated reader`);
+      return null;
+    });
+const vpcdReader = pcscd ? new VpcdReader(silentLog) : null;
+if (vpcdReader) {
+  world.badgeSource = vpcdReader;
+  world.tap = (uid) => vpcdReader.tap(uid);
+}
 const auditFile = join(mkdtempSync(join(tmpdir(), 'releve-demo-')), 'audit.jsonl');
 const running = await simulatedAdapters(world, null)(policy, { auditFile });
 const agent = composeAgent(running.adapters, policy, { catalogue: loadCatalogue(lang) });
@@ -57,7 +73,10 @@ const PHASE_LABELS: Record<string, [string, string]> = {
 
 let shown: string[] = [];
 let lastState = '';
+let lastScreenAt = 0;
+let stepStartedAt = 0;
 agent.subscribe((event: AgentEvent) => {
+  if (event.type === 'feedback' || event.type === 'state') lastScreenAt = performance.now();
   if (event.type === 'feedback') shown.push(`« ${event.text} »`);
   if (event.type === 'state') {
     const label = PHASE_LABELS[event.snapshot.phase] ?? [event.snapshot.phase, event.snapshot.phase];
@@ -84,16 +103,35 @@ console.log(
   ),
 );
 console.log(
+  vpcdReader
+    ? say(
+        'Badges virtuels sur un vrai pcscd (lecteur vpcd) ; IdP simulé ; agent, machine à états et journal d’audit réels.',
+        'Virtual badges on a real pcscd (vpcd reader); simulated IdP; real agent, state machine and audit trail.',
+      )
+    : say(
+        `Lecteur simulé (${pcscdWhyNot ?? 'pcscd indisponible'}) et IdP simulé ; agent, machine à états et journal d’audit réels.`,
+        `Simulated reader (${pcscdWhyNot ?? 'pcscd unavailable'}) and IdP; real agent, state machine and audit trail.`,
+      ),
+);
+console.log(
   say(
-    'Lecteur et IdP simulés ; agent, machine à états et journal d’audit réels.',
-    'Simulated reader and IdP; real agent, state machine and audit trail.',
+    'Temps : celui de l’agent, du badge lu par le lecteur (ou du code saisi) jusqu’à l’écran suivant.',
+    'Times: the agent’s, from the badge read by the reader (or the PIN submitted) to the next screen.',
   ),
 );
 console.log('');
 await agent.start();
+await vpcdReader?.ready();
 shown = [];
+stepStartedAt = performance.now();
 const timings: number[] = [];
-await playScenario(agent, world, NURSE_MORNING, ({ step, at, elapsedMs }) => {
+await playScenario(agent, world, NURSE_MORNING, ({ step, at, elapsedMs: stepMs }) => {
+  // For a tap through pcscd the step also contains the card's insertion and pcscd's polling:
+  // the agent's share starts when the reader reports the badge.
+  const lastBadgeAt = vpcdReader?.lastPresentedAt ?? 0;
+  const fromReader = lastBadgeAt > stepStartedAt ? lastScreenAt - lastBadgeAt : null;
+  const elapsedMs = fromReader ?? stepMs;
+  stepStartedAt = performance.now();
   timings.push(elapsedMs);
   const title = say(step.title.fr, step.title.en);
   console.log(`${localTime(at)}  ${title.padEnd(64)} ${elapsedMs.toFixed(1).padStart(6)} ms`);
@@ -103,6 +141,7 @@ await playScenario(agent, world, NURSE_MORNING, ({ step, at, elapsedMs }) => {
 });
 await agent.stop();
 await running.close();
+await pcscd?.stop();
 
 const records = world.memoryAudit.records.length;
 const total = timings.reduce((a, b) => a + b, 0);

@@ -84,16 +84,43 @@ export interface RunningPcscd {
 }
 
 let child: ChildProcess | null = null;
+let cleanupInstalled = false;
 
-async function launch(): Promise<void> {
-  child = spawn(PCSCD, ['--foreground'], {
+async function launch(attempt = 1): Promise<void> {
+  const started = spawn(PCSCD, ['--foreground'], {
     stdio: 'ignore',
     detached: false,
   });
-  child.once('exit', () => {
-    child = null;
+  child = started;
+  // A pcscd that is still shutting down holds its pid file: the new one exits at once. Retry.
+  const exited = new Promise<'exited'>((resolve) => started.once('exit', () => resolve('exited')));
+  const listening = waitForVpcd().then(
+    () => 'listening' as const,
+    () => 'silent' as const,
+  );
+  const outcome = await Promise.race([listening, exited]);
+  if (outcome === 'silent')
+    throw new PcscdUnavailable(`pcscd started but vpcd did not listen on ${VPCD_PORT}`);
+  if (outcome === 'exited') {
+    if (attempt >= 5)
+      throw new PcscdUnavailable('pcscd exits as soon as it starts (is another pcscd running?)');
+    await new Promise((resolve) => setTimeout(resolve, 300 * attempt));
+    return launch(attempt + 1);
+  }
+  started.once('exit', () => {
+    if (child === started) child = null;
   });
-  await waitForVpcd();
+  // A pcscd we started must not outlive us, even when we are interrupted.
+  if (!cleanupInstalled) {
+    cleanupInstalled = true;
+    process.once('exit', () => child?.kill('SIGKILL'));
+    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+      process.once(signal, () => {
+        child?.kill('SIGKILL');
+        process.exit(130);
+      });
+    }
+  }
 }
 
 async function kill(): Promise<void> {

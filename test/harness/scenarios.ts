@@ -22,8 +22,8 @@ export async function typePin(agent: Agent, pin: string): Promise<void> {
   if (!result.accepted) throw new Error(`PIN refused by the pad: ${result.problem}`);
 }
 
-function tap(world: SimWorld, person: TestPerson): void {
-  world.reader.tap(person.badgeUid, 'rfid');
+function tap(world: SimWorld, person: TestPerson): Promise<void> {
+  return world.tap(person.badgeUid);
 }
 
 /**
@@ -38,7 +38,7 @@ export const NURSE_MORNING: readonly ScenarioStep[] = [
       fr: `${NURSE.displayName} badge sur le poste verrouillé`,
       en: `${NURSE.displayName} taps in on the locked workstation`,
     },
-    act: async (_agent, world) => tap(world, NURSE),
+    act: (_agent, world) => tap(world, NURSE),
   },
   {
     atMinute: 2.1,
@@ -56,7 +56,7 @@ export const NURSE_MORNING: readonly ScenarioStep[] = [
       fr: `${DOCTOR.displayName} reprend le poste (changement d'utilisateur)`,
       en: `${DOCTOR.displayName} taps over`,
     },
-    act: async (_agent, world) => tap(world, DOCTOR),
+    act: (_agent, world) => tap(world, DOCTOR),
   },
   {
     atMinute: 25.1,
@@ -69,7 +69,7 @@ export const NURSE_MORNING: readonly ScenarioStep[] = [
       fr: `${NURSE.displayName} revient : badge sans code (période de grâce)`,
       en: `${NURSE.displayName} comes back: grace re-tap, no PIN`,
     },
-    act: async (_agent, world) => tap(world, NURSE),
+    act: (_agent, world) => tap(world, NURSE),
   },
   {
     atMinute: 55,
@@ -77,7 +77,7 @@ export const NURSE_MORNING: readonly ScenarioStep[] = [
       fr: 'elle badge pour reprendre… ce qui verrouille',
       en: 'she taps to resume… which taps her out',
     },
-    act: async (_agent, world) => tap(world, NURSE),
+    act: (_agent, world) => tap(world, NURSE),
   },
   {
     atMinute: 55.03,

@@ -7,7 +7,7 @@ import { JsonLinesAuditSink } from '../../../app/adapters/audit/jsonl-sink.js';
 import { silentLog } from '../../../app/adapters/log/winston-log.js';
 import type { Agent } from '../../../app/agent/agent.js';
 import type { AdapterFactory } from '../../../app/agent/cli.js';
-import type { AuditSink } from '../../../app/core/ports/index.js';
+import type { AuditSink, BadgeSource } from '../../../app/core/ports/index.js';
 import type { FakeCpsCard } from './fake-card.js';
 import { FakeClock } from './fake-clock.js';
 import { MemoryAuditSink, MemorySecretStore } from './memory-stores.js';
@@ -24,17 +24,26 @@ export interface SimWorld {
   readonly os: RecordingOsSession;
   readonly secrets: MemorySecretStore;
   readonly memoryAudit: MemoryAuditSink;
+  /** Where taps come from: the scripted reader, or the real PC/SC chain (VpcdReader). */
+  badgeSource: BadgeSource;
+  /** A tap of the badge with this UID, through whichever reader the world uses. */
+  tap(uid: string): Promise<void>;
 }
 
 export function createSimWorld(start = Date.UTC(2026, 10, 23, 6, 10, 0)): SimWorld {
+  const reader = new SimulatedBadgeSource('Lecteur simulé 00');
   return {
     clock: new FakeClock(start, 60),
     card: null,
-    reader: new SimulatedBadgeSource('Lecteur simulé 00'),
+    reader,
     idp: new SimulatedIdp(),
     os: new RecordingOsSession(),
     secrets: new MemorySecretStore(),
     memoryAudit: new MemoryAuditSink(),
+    badgeSource: reader,
+    async tap(uid) {
+      reader.tap(uid);
+    },
   };
 }
 
@@ -54,7 +63,7 @@ export function simulatedAdapters(
     return {
       adapters: {
         clock: world.clock,
-        badgeSources: [world.reader],
+        badgeSources: [world.badgeSource],
         cards: world.card,
         idp: world.idp,
         osSession: world.os,
