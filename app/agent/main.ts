@@ -3,7 +3,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { JsonFilePolicySource } from '../adapters/policy/json-file-source.js';
 import { WindowsRegistryPolicySource } from '../adapters/policy/windows-registry-source.js';
+import { createWinstonLog } from '../adapters/log/winston-log.js';
+import { PcscBadgeSource } from '../adapters/pcsc/pcsc-badge-source.js';
 import { consoleIo, runCli, untilSignal } from './cli.js';
+import { readersCommand } from './commands/readers.js';
 import { productionAdapters } from './production.js';
 import { resourcesDir } from './resources.js';
 import { readPinFromTty } from './tty-pin.js';
@@ -19,6 +22,13 @@ const code = await runCli(process.argv.slice(2), consoleIo, {
   version: version(),
   adapterFactory: productionAdapters,
   untilSignal,
+  commands: {
+    readers: (args, io) =>
+      readersCommand(args, io, {
+        sources: () => [new PcscBadgeSource({ log: createWinstonLog({ level: 'error' }) })],
+        untilSignal,
+      }),
+  },
   policySource:
     process.platform === 'win32'
       ? new WindowsRegistryPolicySource()
