@@ -1,57 +1,60 @@
 /**
  * Badges over PC/SC (pcsc-lite, the Windows smart-card service) through the `smartcard`
- * N-API binding. It only moves bytes: what a card is comes from the core's ATR registry, the
- * UID's canonical form from the core's normalisation.
+ * N-API binding's low-level API. It only moves bytes: what a card is comes from the core's ATR
+ * registry, the UID's canonical form from the core's normalisation.
+ *
+ * Two PC/SC contexts: one blocks in SCardGetStatusChange watching the readers (and the PnP
+ * pseudo-reader for readers coming and going), the other does the short card transactions.
+ * pcsc-lite serialises the calls of one context, so a transaction on the watching context
+ * would wait for the watch to time out (the binding's high-level `Devices` does exactly that
+ * and stalls when a card is already present at start).
  *
  * Readers are tracked by name. When the service goes away (pcscd stopped, the smart-card
- * service restarting, resume from sleep) the binding's monitor dies with its context: the
- * source then rebuilds it with a backoff, and once the readers have settled it emits only the
- * differences (a reader gone, a badge removed or presented meanwhile). Start-up never waits on
- * PC/SC: with no service the agent starts and says so.
+ * service restarting, resume from sleep) the contexts die: the source says so, re-creates them
+ * with a backoff, and compares what it finds with what it knew, emitting only the differences.
+ * Start-up never waits on PC/SC.
  */
-import { Devices } from 'smartcard';
+import * as pcsc from 'smartcard';
 import type { UidByteOrder } from '../../core/badge.js';
 import { identifyAtr } from '../../core/cards/atr.js';
 import { byteOrderFor, readUid } from '../../core/cards/uid.js';
 import type { BadgePresentation } from '../../core/identity.js';
 import type { BadgeSource, BadgeSourceEvent, DiagnosticLog, ReaderInfo } from '../../core/ports/index.js';
 
-/** The part of the binding's `Devices` this source uses (a fake implements it in unit tests). */
-export interface DevicesLike {
-  on(event: 'reader-attached' | 'reader-detached', listener: (reader: { name: string }) => void): unknown;
-  on(
-    event: 'card-inserted',
-    listener: (event: {
-      reader: { name: string };
-      card: {
-        atr: Uint8Array | Buffer;
-        transmit(command: number[] | Uint8Array): Promise<Uint8Array | Buffer>;
-      };
-    }) => void,
-  ): unknown;
-  on(event: 'card-removed', listener: (event: { reader: { name: string } }) => void): unknown;
-  on(event: 'error', listener: (error: Error) => void): unknown;
-  start(): void;
-  stop(): void;
+interface ReaderStateLike {
+  name: string;
+  state: number;
+  atr: Buffer | Uint8Array | null;
+}
+interface CardLike {
+  transmit(command: Buffer | number[]): Promise<Buffer | Uint8Array>;
+  disconnect(disposition?: number): void;
+}
+/** The part of the binding's Context this source uses. */
+export interface ContextLike {
+  listReaders(): { name: string; connect(share?: number, protocol?: number): Promise<CardLike> }[];
+  waitForChange(
+    states: { name: string; state: number }[],
+    timeout: number,
+  ): Promise<ReaderStateLike[] | null>;
+  cancel(): void;
+  close(): void;
 }
 
 export interface PcscBadgeSourceOptions {
   /** Policy `readerUidByteOrder`: "<reader name prefix>=reversed|as-read". */
   readonly uidByteOrder?: readonly string[];
   readonly log: DiagnosticLog;
-  /** How the binding is made; tests pass a fake. */
-  readonly createDevices?: () => DevicesLike;
+  /** How a PC/SC context is made; tests may pass a fake. */
+  readonly createContext?: () => ContextLike;
   /** Longest pause between two attempts to reach the PC/SC service. */
   readonly maxBackoffMs?: number;
-  /** How long after (re)connecting the readers are left to report before differences are computed. */
-  readonly settleMs?: number;
   /** Bound on one card transaction. */
   readonly transactionTimeoutMs?: number;
 }
 
-/** Errors after which the binding's context is dead and must be rebuilt. */
-const SERVICE_LOST =
-  /service not running|communication error|no service|invalid handle|service stopped|no readers available/i;
+const PNP = '\\\\?PnP?\\Notification';
+const WATCH_TIMEOUT_MS = 1000;
 
 function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   return new Promise((resolve, reject) => {
@@ -69,32 +72,35 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
   });
 }
 
+const message = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
 export class PcscBadgeSource implements BadgeSource {
   private listener: ((event: BadgeSourceEvent) => void) | null = null;
-  private devices: DevicesLike | null = null;
-  /** Readers known to the agent, and the badge each holds. */
+  /** Readers known to the agent, and the badge each holds (null: empty or unreadable). */
   private readonly known = new Map<string, BadgePresentation | null>();
-  /** While re-synchronising after a recovery: what the new context has reported so far. */
-  private resync: Map<string, BadgePresentation | null> | null = null;
-  private retryTimer: ReturnType<typeof setTimeout> | null = null;
-  private settleTimer: ReturnType<typeof setTimeout> | null = null;
-  private backoffMs = 250;
+  private watchContext: ContextLike | null = null;
+  private ioContext: ContextLike | null = null;
+  private running = false;
+  private loop: Promise<void> | null = null;
   private available: boolean | null = null;
-  private stopped = true;
 
   constructor(private readonly options: PcscBadgeSourceOptions) {}
 
   async start(listener: (event: BadgeSourceEvent) => void): Promise<void> {
     this.listener = listener;
-    this.stopped = false;
-    this.connect(false);
+    this.running = true;
+    this.loop = this.watch();
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.retryTimer) clearTimeout(this.retryTimer);
-    if (this.settleTimer) clearTimeout(this.settleTimer);
-    this.teardown();
+    this.running = false;
+    try {
+      this.watchContext?.cancel();
+    } catch {
+      // already gone
+    }
+    await this.loop;
+    this.closeContexts();
     this.listener = null;
   }
 
@@ -107,7 +113,7 @@ export class PcscBadgeSource implements BadgeSource {
   }
 
   private emit(event: BadgeSourceEvent): void {
-    if (!this.stopped) this.listener?.(event);
+    if (this.running) this.listener?.(event);
   }
 
   private setAvailable(available: boolean, detail: string): void {
@@ -116,174 +122,178 @@ export class PcscBadgeSource implements BadgeSource {
     this.emit({ type: 'source-status', available, detail });
   }
 
-  private teardown(): void {
-    const devices = this.devices;
-    this.devices = null;
-    try {
-      devices?.stop();
-    } catch {
-      // A dead context may refuse to stop; it is dropped either way.
+  private createContext(): ContextLike {
+    return this.options.createContext
+      ? this.options.createContext()
+      : (new pcsc.Context() as unknown as ContextLike);
+  }
+
+  private closeContexts(): void {
+    for (const context of [this.watchContext, this.ioContext]) {
+      try {
+        context?.close();
+      } catch {
+        // a dead context may refuse to close
+      }
+    }
+    this.watchContext = null;
+    this.ioContext = null;
+  }
+
+  private async watch(): Promise<void> {
+    let backoff = 250;
+    while (this.running) {
+      try {
+        this.watchContext = this.createContext();
+        this.ioContext = this.createContext();
+        await this.follow(this.watchContext, this.ioContext);
+        backoff = 250;
+      } catch (error) {
+        if (!this.running) break;
+        this.options.log.warn('PC/SC unavailable', { error: message(error) });
+        this.setAvailable(false, `smart-card service unavailable (${message(error)}); retrying`);
+        this.closeContexts();
+        await new Promise((resolve) => setTimeout(resolve, backoff));
+        backoff = Math.min(backoff * 2, this.options.maxBackoffMs ?? 2000);
+      }
     }
   }
 
-  /** (Re)creates the binding's monitor; `recovering` compares what it finds with what was known. */
-  private connect(recovering: boolean): void {
-    if (this.stopped) return;
-    this.teardown();
-    const devices = (this.options.createDevices ?? (() => new Devices() as unknown as DevicesLike))();
-    this.devices = devices;
-    this.resync = recovering || this.known.size > 0 ? new Map() : null;
-    devices.on('reader-attached', (reader) => this.onReader(devices, reader.name));
-    devices.on('reader-detached', (reader) => this.onReaderGone(devices, reader.name));
-    devices.on('card-inserted', (event) => void this.onCard(devices, event.reader.name, event.card));
-    devices.on('card-removed', (event) => this.onCardGone(devices, event.reader.name));
-    devices.on('error', (error) => this.onError(devices, error));
-    try {
-      devices.start();
-    } catch (error) {
-      this.onError(devices, error instanceof Error ? error : new Error(String(error)));
-      return;
+  /** Follows one pair of contexts until it fails (service lost) or the source stops. */
+  private async follow(watchContext: ContextLike, ioContext: ContextLike): Promise<void> {
+    // What the watch last reported per reader; 0 (UNAWARE) makes the first call report the present.
+    const states = new Map<string, number>();
+    let first = true;
+    while (this.running) {
+      const names = watchContext.listReaders().map((reader) => reader.name);
+      this.setAvailable(true, 'smart-card service available');
+      if (first) {
+        // After (re)connecting: readers that vanished meanwhile are lost.
+        for (const [name, badge] of [...this.known]) {
+          if (names.includes(name)) continue;
+          this.known.delete(name);
+          if (badge) this.emit({ type: 'badge-removed', badgeId: badge.badgeId, readerName: name });
+          this.emit({ type: 'reader-lost', readerName: name });
+        }
+        first = false;
+      }
+      for (const name of names) {
+        if (!this.known.has(name)) {
+          this.known.set(name, null);
+          this.emit({ type: 'reader-added', reader: { name, kind: 'pcsc', cardPresent: false } });
+        }
+      }
+      for (const name of [...this.known.keys()]) {
+        if (names.includes(name)) continue;
+        const badge = this.known.get(name);
+        this.known.delete(name);
+        states.delete(name);
+        if (badge) this.emit({ type: 'badge-removed', badgeId: badge.badgeId, readerName: name });
+        this.emit({ type: 'reader-lost', readerName: name });
+      }
+      const watched = [
+        ...names.map((name) => ({ name, state: states.get(name) ?? 0 })),
+        { name: PNP, state: states.get(PNP) ?? 0 },
+      ];
+      const changes = await watchContext.waitForChange(watched, WATCH_TIMEOUT_MS);
+      if (changes === null) return; // cancelled: the source is stopping
+      for (const change of changes) {
+        // Hand the event state back as the next current state, without the CHANGED bit.
+        const previous = states.get(change.name) ?? 0;
+        states.set(change.name, change.state & ~pcsc.SCARD_STATE_CHANGED);
+        if (change.name === PNP) continue;
+        const present = (change.state & pcsc.SCARD_STATE_PRESENT) !== 0;
+        const wasPresent = (previous & pcsc.SCARD_STATE_PRESENT) !== 0;
+        if (present && (!wasPresent || previous === 0))
+          await this.onPresent(ioContext, change.name, change.atr);
+        else if (!present && (wasPresent || previous === 0)) this.onEmpty(change.name);
+      }
     }
-    if (this.resync) {
-      this.settleTimer = setTimeout(() => this.finishResync(devices), this.options.settleMs ?? 1000);
-    }
   }
 
-  private onError(devices: DevicesLike, error: Error): void {
-    if (devices !== this.devices) return;
-    this.options.log.warn('PC/SC error', { error: error.message });
-    if (!SERVICE_LOST.test(error.message)) return;
-    this.setAvailable(false, `smart-card service unavailable (${error.message}); retrying`);
-    this.teardown();
-    if (this.settleTimer) clearTimeout(this.settleTimer);
-    const delay = this.backoffMs;
-    this.backoffMs = Math.min(this.backoffMs * 2, this.options.maxBackoffMs ?? 2000);
-    this.retryTimer = setTimeout(() => this.connect(true), delay);
-  }
-
-  private onReader(devices: DevicesLike, name: string): void {
-    if (devices !== this.devices) return;
-    this.backoffMs = 250;
-    this.setAvailable(true, 'smart-card service available');
-    if (this.resync) {
-      if (!this.resync.has(name)) this.resync.set(name, null);
-      return;
-    }
-    if (this.known.has(name)) return;
-    this.known.set(name, null);
-    this.emit({ type: 'reader-added', reader: { name, kind: 'pcsc', cardPresent: false } });
-  }
-
-  private onReaderGone(devices: DevicesLike, name: string): void {
-    if (devices !== this.devices || this.resync) return;
-    const badge = this.known.get(name);
-    if (badge === undefined) return;
-    this.known.delete(name);
-    if (badge) this.emit({ type: 'badge-removed', badgeId: badge.badgeId, readerName: name });
-    this.emit({ type: 'reader-lost', readerName: name });
-  }
-
-  private async onCard(
-    devices: DevicesLike,
+  private async onPresent(
+    ioContext: ContextLike,
     readerName: string,
-    card: {
-      atr: Uint8Array | Buffer;
-      transmit(command: number[] | Uint8Array): Promise<Uint8Array | Buffer>;
-    },
+    atr: Buffer | Uint8Array | null,
   ): Promise<void> {
-    const badge = await this.identify(readerName, card);
-    if (devices !== this.devices || !badge) return;
-    if (this.resync) {
-      this.resync.set(readerName, badge);
-      return;
-    }
-    this.present(readerName, badge);
-  }
-
-  private present(readerName: string, badge: BadgePresentation): void {
-    const previous = this.known.get(readerName);
-    if (previous === undefined)
-      this.emit({ type: 'reader-added', reader: { name: readerName, kind: 'pcsc', cardPresent: true } });
-    if (previous && previous.badgeId !== badge.badgeId) {
+    const badge = atr ? await this.identify(ioContext, readerName, Uint8Array.from(atr)) : null;
+    const previous = this.known.get(readerName) ?? null;
+    if (badge && previous?.badgeId === badge.badgeId) return; // still there after a recovery
+    if (previous && previous.badgeId !== badge?.badgeId) {
       this.emit({ type: 'badge-removed', badgeId: previous.badgeId, readerName });
     }
     this.known.set(readerName, badge);
-    this.emit({ type: 'badge-presented', badge });
+    if (badge) this.emit({ type: 'badge-presented', badge });
   }
 
-  private onCardGone(devices: DevicesLike, readerName: string): void {
-    if (devices !== this.devices) return;
-    if (this.resync) {
-      if (this.resync.has(readerName)) this.resync.set(readerName, null);
-      return;
-    }
+  private onEmpty(readerName: string): void {
     const badge = this.known.get(readerName);
     if (!badge) return;
     this.known.set(readerName, null);
     this.emit({ type: 'badge-removed', badgeId: badge.badgeId, readerName });
   }
 
-  /** After a recovery: emit what changed while the service was away, and nothing else. */
-  private finishResync(devices: DevicesLike): void {
-    if (devices !== this.devices || !this.resync) return;
-    const found = this.resync;
-    this.resync = null;
-    for (const [name, badge] of [...this.known]) {
-      if (found.has(name)) continue;
-      this.known.delete(name);
-      if (badge) this.emit({ type: 'badge-removed', badgeId: badge.badgeId, readerName: name });
-      this.emit({ type: 'reader-lost', readerName: name });
-    }
-    for (const [name, badge] of found) {
-      const before = this.known.get(name);
-      if (before === undefined) {
-        this.known.set(name, null);
-        this.emit({ type: 'reader-added', reader: { name, kind: 'pcsc', cardPresent: badge !== null } });
-      }
-      if (badge && badge.badgeId !== before?.badgeId) this.present(name, badge);
-      else if (!badge && before) {
-        this.known.set(name, null);
-        this.emit({ type: 'badge-removed', badgeId: before.badgeId, readerName: name });
+  /** One short transaction reading a UID badge's ID. */
+  private async readUidOnce(
+    ioContext: ContextLike,
+    readerName: string,
+    order: UidByteOrder,
+  ): Promise<{ ok: true; uid: string } | { ok: false; problem: string; retry: boolean }> {
+    const limit = this.options.transactionTimeoutMs ?? 3000;
+    let card: CardLike | null = null;
+    try {
+      const reader = ioContext.listReaders().find((r) => r.name === readerName);
+      if (!reader) return { ok: false, problem: 'the reader is gone', retry: false };
+      card = await withTimeout(
+        reader.connect(pcsc.SCARD_SHARE_SHARED, pcsc.SCARD_PROTOCOL_T0 | pcsc.SCARD_PROTOCOL_T1),
+        limit,
+        'connecting to the badge',
+      );
+      const connected = card;
+      const uid = await readUid(
+        async (command) =>
+          Uint8Array.from(await withTimeout(connected.transmit(Buffer.from(command)), limit, 'GET UID')),
+        order,
+      );
+      return uid.ok ? uid : { ok: false, problem: uid.problem, retry: false };
+    } catch (error) {
+      return { ok: false, problem: message(error), retry: true };
+    } finally {
+      try {
+        card?.disconnect(pcsc.SCARD_LEAVE_CARD);
+      } catch {
+        // already gone
       }
     }
   }
 
   /** One short transaction: what is this card, and its ID. Never held across user input. */
   private async identify(
+    ioContext: ContextLike,
     readerName: string,
-    card: {
-      atr: Uint8Array | Buffer;
-      transmit(command: number[] | Uint8Array): Promise<Uint8Array | Buffer>;
-    },
+    atr: Uint8Array,
   ): Promise<BadgePresentation | null> {
-    const atr = Uint8Array.from(card.atr);
     const match = identifyAtr(atr);
     switch (match.profile) {
       case 'contactless-uid': {
         const order: UidByteOrder = byteOrderFor(readerName, this.options.uidByteOrder ?? []);
-        try {
-          const transmit = async (command: Uint8Array) =>
-            Uint8Array.from(
-              await withTimeout(card.transmit(command), this.options.transactionTimeoutMs ?? 3000, 'GET UID'),
-            );
-          const uid = await readUid(transmit, order);
-          if (!uid.ok) {
-            this.emit({
-              type: 'source-status',
-              available: true,
-              detail: `badge not read on ${readerName}: ${uid.problem}`,
-            });
-            return null;
-          }
-          return { badgeId: uid.uid, kind: 'rfid', readerName, contact: false };
-        } catch (error) {
-          this.emit({
-            type: 'source-status',
-            available: true,
-            detail: `badge not read on ${readerName}: ${error instanceof Error ? error.message : String(error)}`,
-          });
-          return null;
+        // A card can be reported present a moment before it answers (still being powered, or
+        // only half in the field): a read that fails is tried again, briefly. Reading a UID
+        // spends nothing on the card.
+        let lastProblem = '';
+        for (let attempt = 1; attempt <= 3; attempt += 1) {
+          const result = await this.readUidOnce(ioContext, readerName, order);
+          if (result.ok) return { badgeId: result.uid, kind: 'rfid', readerName, contact: false };
+          lastProblem = result.problem;
+          if (!result.retry) break;
+          await new Promise((resolve) => setTimeout(resolve, 150 * attempt));
         }
+        this.emit({
+          type: 'source-status',
+          available: true,
+          detail: `badge not read on ${readerName}: ${lastProblem}`,
+        });
+        return null;
       }
       case 'cps3-contact':
       case 'cps3-contactless':

@@ -32,7 +32,7 @@ afterAll(async () => {
 
 async function startSource(options: Partial<ConstructorParameters<typeof PcscBadgeSource>[0]> = {}) {
   const log = new EventLog<BadgeSourceEvent>();
-  const source = new PcscBadgeSource({ log: silentLog, settleMs: 700, ...options });
+  const source = new PcscBadgeSource({ log: silentLog, ...options });
   sources.push(source);
   await source.start(log.push);
   return { source, log };
@@ -50,7 +50,12 @@ const removed = (e: BadgeSourceEvent) => e.type === 'badge-removed';
 describe('PC/SC badge source (real pcscd, vpcd reader)', () => {
   it('finds the reader by name, sees a badge tapped and taken away, with one canonical ID', async () => {
     const { source, log } = await startSource();
-    await log.waitFor((e) => e.type === 'reader-added' && e.reader.name === READER, 'the vpcd reader');
+    await log.waitFor(
+      (e) => e.type === 'reader-added' && e.reader.name === READER,
+      'the vpcd reader',
+      10_000,
+      0,
+    );
     const badge = card(new VirtualUidBadge('04a1b2c3d4e5f6'));
     await badge.insert();
     const tap = await log.waitFor(presented, 'the tap');
@@ -88,6 +93,38 @@ describe('PC/SC badge source (real pcscd, vpcd reader)', () => {
     );
     expect(status.type === 'source-status' && status.detail).toContain('ATR 3B021450');
     expect(log.events.some(presented)).toBe(false);
+  });
+
+  it('sees a badge already on the reader when it starts, and taps on other readers after that', async () => {
+    const resting = card(new VirtualUidBadge('04A1B2C3D4E5F6'));
+    await resting.insert();
+    // Let pcscd see it before the source starts.
+    await new Promise((resolve) => setTimeout(resolve, 800));
+    const { log } = await startSource();
+    await log.waitFor((e) => presented(e) && e.badge.readerName === READER, 'the badge already there');
+    const other = new VpcdConnection(new VirtualUidBadge('04112233445566'), { port: 35964 });
+    connections.push(other);
+    await other.insert();
+    const tap = await log.waitFor(
+      (e) => presented(e) && e.badge.badgeId === '04112233445566',
+      'a tap on the second reader',
+    );
+    expect(tap.type === 'badge-presented' && tap.badge.readerName).toBe('Virtual PCD 00 01');
+  });
+
+  it('says a badge pulled in the middle of its read was not read, and reads the next tap', async () => {
+    const { log } = await startSource();
+    await log.waitFor((e) => e.type === 'reader-added' && e.reader.name === READER, 'the reader', 10_000, 0);
+    const hasty = card(new VirtualUidBadge('04A1B2C3D4E5F6'));
+    hasty.pullOnNextApdu();
+    await hasty.insert();
+    await log.waitFor(
+      (e) => e.type === 'source-status' && /badge not read/.test(e.detail),
+      'the failed read',
+    );
+    await new Promise((resolve) => setTimeout(resolve, 800));
+    await hasty.insert();
+    await log.waitFor(presented, 'the next tap');
   });
 
   it('recovers when pcscd is restarted: the outage is said, taps after it are seen, none twice', async () => {

@@ -12,6 +12,16 @@ const releve = (...args: string[]) =>
     timeout: 60_000,
   });
 
+/** Asynchronous, so that this process keeps answering for the virtual badge while releve runs. */
+function releveAsync(...args: string[]): Promise<{ status: number | null; stdout: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(join('node_modules', '.bin', 'tsx'), ['app/agent/main.ts', ...args]);
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.on('close', (status) => resolve({ status, stdout }));
+  });
+}
+
 let pcscd: RunningPcscd;
 const badge = new VpcdConnection(new VirtualUidBadge('04A1B2C3D4E5F6'));
 beforeAll(async () => {
@@ -29,6 +39,23 @@ describe('releve readers', () => {
     const report = JSON.parse(result.stdout) as { readers: { name: string; badge: unknown }[] };
     expect(report.readers.map((r) => r.name)).toContain('Virtual PCD 00 00');
     expect(releve('readers').stdout).toMatch(/Virtual PCD 00 00 {2}\(pcsc\) {2}empty/);
+  });
+
+  it('lists a badge that is already on a reader', async () => {
+    await badge.insert();
+    try {
+      // Asynchronously: this process must keep answering for the virtual badge meanwhile.
+      const result = await releveAsync('readers', '--json');
+      const report = JSON.parse(result.stdout) as { readers: { name: string; badge: unknown }[] };
+      expect(report.readers.find((r) => r.name === 'Virtual PCD 00 00')?.badge).toEqual({
+        badgeId: '04A1B2C3D4E5F6',
+        kind: 'rfid',
+        contact: false,
+      });
+    } finally {
+      await badge.remove();
+      await new Promise((resolve) => setTimeout(resolve, 800)); // let pcscd see the reader empty again
+    }
   });
 
   it('--watch shows each badge tapped, with its canonical ID', async () => {
