@@ -7,13 +7,14 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem, type } from 'node:os';
+import { cpus, tmpdir, totalmem, type } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { formatSvg, formatTable, type BenchReport } from '../../app/agent/bench/report.js';
 import { summarise, type Measure, type MeasureResult } from '../../app/agent/bench/stats.js';
 import { DOCTOR, NURSE } from '../harness/people.js';
 import { openBestChain, type BenchChain } from './chains.js';
+import { soak } from './soak.js';
 
 const { values } = parseArgs({
   options: {
@@ -22,6 +23,9 @@ const { values } = parseArgs({
     out: { type: 'string', default: 'test-artifacts/bench' },
     'idle-seconds': { type: 'string', default: '60' },
     soak: { type: 'boolean', default: false },
+    taps: { type: 'string', default: '10000' },
+    pulls: { type: 'string', default: '100' },
+    restarts: { type: 'string', default: '20' },
   },
   strict: true,
 });
@@ -110,13 +114,21 @@ async function measureChain(chain: BenchChain): Promise<MeasureResult[]> {
 /** CPU and RSS of a headless agent process left idle, read from /proc. */
 async function measureIdle(seconds: number): Promise<BenchReport['idle']> {
   if (seconds === 0) return null;
-  // The agent process itself (not a tsx wrapper), on the Node the project runs on.
+  // The shipped agent (app/agent/main.ts, production adapters), as its own process on the Node
+  // the project runs on; tsx's loader is in the RSS too (the compiled agent carries less).
   const child = spawn(
     'node_modules/.bin/node',
-    ['--import', 'tsx', 'test/harness/releve-sim.ts', 'agent', '--headless', '--json'],
-    {
-      stdio: ['ignore', 'ignore', 'inherit'],
-    },
+    [
+      '--import',
+      'tsx',
+      'app/agent/main.ts',
+      'agent',
+      '--headless',
+      '--json',
+      '--audit',
+      join(tmpdir(), `releve-bench-idle-${process.pid}.jsonl`),
+    ],
+    { stdio: ['ignore', 'ignore', 'inherit'] },
   );
   const pid = child.pid!;
   const ticksPerSecond = 100; // USER_HZ on Linux
@@ -173,6 +185,20 @@ try {
   await chain.close();
 }
 report = { ...report, idle: await measureIdle(idleSeconds) };
+if (values.soak) {
+  const result = await soak(Number(values.taps), Number(values.pulls), Number(values.restarts), (line) =>
+    console.error(line),
+  );
+  report = {
+    ...report,
+    soak: {
+      tapsMade: result.tapsMade,
+      tapsSeen: result.tapsSeen,
+      lost: result.lost,
+      connectToEventMs: result.connectToEventMs,
+    },
+  };
+}
 
 mkdirSync(values.out, { recursive: true });
 writeFileSync(join(values.out, 'bench.json'), `${JSON.stringify(report, null, 2)}\n`);

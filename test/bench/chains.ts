@@ -10,6 +10,9 @@ import type { Phase } from '../../app/core/session/types.js';
 import type { TestPerson } from '../harness/people.js';
 import { SystemClock } from '../../app/adapters/clock/system-clock.js';
 import { createSimWorld, simulatedAdapters } from '../harness/sim/world.js';
+import { silentLog } from '../../app/adapters/log/winston-log.js';
+import { pcscdProblem, startPcscd } from '../harness/pcscd.js';
+import { VpcdReader } from '../harness/vcard/index.js';
 
 export interface BenchChain {
   readonly description: string;
@@ -117,6 +120,58 @@ export async function openSimulatedChain(): Promise<BenchChain> {
   };
 }
 
+/** Virtual badges on a real pcscd, the production PC/SC badge source, the real agent; simulated IdP. */
+export async function openPcscChain(): Promise<BenchChain> {
+  const pcscd = await startPcscd();
+  const world = createSimWorld(Date.now());
+  const reader = new VpcdReader(silentLog);
+  const source = new TimedBadgeSource(reader);
+  world.badgeSource = source;
+  const running = await simulatedAdapters(world, null)(BENCH_POLICY, { auditFile: null });
+  const agent = composeAgent({ ...running.adapters, clock: new SystemClock() }, BENCH_POLICY, {
+    catalogue: loadCatalogue('fr'),
+  });
+  await agent.start();
+  await reader.ready();
+  return {
+    description:
+      'virtual badges on a real pcscd (vpcd reader) + production PC/SC badge source, real agent, simulated IdP',
+    badgeKindLabel: 'badge + PIN, simulated IdP',
+    notMeasured: ['CPS card + PIN (CPS cards are not read yet)', 'the reference OIDC IdP (not built yet)'],
+    async tapUntil(person, phase) {
+      const reached = whenPhase(agent, phase, 15_000);
+      await reader.tap(person.badgeUid);
+      return (await reached) - source.lastEventAt;
+    },
+    async pinUntilActive(person) {
+      await agent.idle();
+      const prompt = agent.snapshot().prompt;
+      if (!prompt) throw new Error('no PIN prompt');
+      const reached = whenPhase(agent, 'active');
+      const started = performance.now();
+      await agent.submitPin(prompt.attemptId, new TextEncoder().encode(person.pin));
+      return (await reached) - started;
+    },
+    async floorSignIn(person) {
+      const started = performance.now();
+      const result = await world.idp.signInWithBadge(person.badgeUid, new TextEncoder().encode(person.pin));
+      if (!result.ok) throw new Error(`floor sign-in failed: ${result.failure.reason}`);
+      return performance.now() - started;
+    },
+    async reset() {
+      await agent.idle();
+      await agent.manualLock();
+      await agent.dispatch({ type: 'shift-end' });
+      await agent.idle();
+    },
+    async close() {
+      await agent.stop();
+      await running.close();
+      await pcscd.stop();
+    },
+  };
+}
+
 export async function openBestChain(): Promise<BenchChain> {
-  return openSimulatedChain();
+  return pcscdProblem() === null ? openPcscChain() : openSimulatedChain();
 }
