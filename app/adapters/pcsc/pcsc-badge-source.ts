@@ -150,7 +150,8 @@ export class PcscBadgeSource implements BadgeSource {
         backoff = 250;
       } catch (error) {
         if (!this.running) break;
-        this.options.log.warn('PC/SC unavailable', { error: message(error) });
+        // Said once per outage, not at every retry.
+        if (this.available !== false) this.options.log.warn('PC/SC unavailable', { error: message(error) });
         this.setAvailable(false, `smart-card service unavailable (${message(error)}); retrying`);
         this.closeContexts();
         await new Promise((resolve) => setTimeout(resolve, backoff));
