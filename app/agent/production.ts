@@ -9,6 +9,7 @@ import { JsonLinesAuditSink } from '../adapters/audit/jsonl-sink.js';
 import { SystemClock } from '../adapters/clock/system-clock.js';
 import { createWinstonLog } from '../adapters/log/winston-log.js';
 import { HeadlessOsSession } from '../adapters/os-session/headless.js';
+import { HidBadgeSource } from '../adapters/hid/hid-badge-source.js';
 import { PcscBadgeSource } from '../adapters/pcsc/pcsc-badge-source.js';
 import type { IdentityProvider, SecretStore } from '../core/ports/index.js';
 import type { AdapterFactory } from './cli.js';
@@ -44,7 +45,10 @@ export const productionAdapters: AdapterFactory = async (policy, options) => {
     adapters: {
       clock: new SystemClock(),
       // PC/SC readers (contactless UID badges today; CPS cards are recognised, not yet read).
-      badgeSources: [new PcscBadgeSource({ log, uidByteOrder: policy.readerUidByteOrder })],
+      badgeSources: [
+        new PcscBadgeSource({ log, uidByteOrder: policy.readerUidByteOrder }),
+        new HidBadgeSource({ log, readers: policy.hidReaders }),
+      ],
       cards: null,
       idp: unconfiguredIdp,
       osSession: new HeadlessOsSession(log),

@@ -1,0 +1,115 @@
+/**
+ * The HID badge source against a fake node-hid (there is no /dev/uhid on these machines): what
+ * a pcProx-style reader's reports become, keyboard-wedge refused, unplug and replug.
+ */
+import { describe, expect, it } from '@jest/globals';
+import { EventEmitter } from 'node:events';
+import {
+  decodePcProxReport,
+  HidBadgeSource,
+  type HidBinding,
+  type HidDeviceHandle,
+  type HidDeviceInfo,
+} from '../../../app/adapters/hid/hid-badge-source.js';
+import { silentLog } from '../../../app/adapters/log/winston-log.js';
+import type { BadgeSourceEvent } from '../../../app/core/ports/index.js';
+
+class FakeDevice extends EventEmitter implements HidDeviceHandle {
+  closed = false;
+  close(): void {
+    this.closed = true;
+  }
+  /** A report from the reader: bit count, then the data least significant byte first. */
+  report(bytes: number[]): void {
+    this.emit('data', Buffer.from(bytes));
+  }
+}
+
+class FakeHid implements HidBinding {
+  list: HidDeviceInfo[] = [];
+  readonly opened = new Map<string, FakeDevice>();
+  devices(): HidDeviceInfo[] {
+    return this.list;
+  }
+  open(path: string): HidDeviceHandle {
+    const device = new FakeDevice();
+    this.opened.set(path, device);
+    return device;
+  }
+}
+
+const pcProx = (overrides: Partial<HidDeviceInfo> = {}): HidDeviceInfo => ({
+  vendorId: 0x0c27,
+  productId: 0x3bfa,
+  path: '/dev/hidraw3',
+  product: 'pcProx Plus',
+  usagePage: 0xff00,
+  usage: 0x01,
+  interface: 0,
+  ...overrides,
+});
+
+async function start(hid: FakeHid): Promise<{ events: BadgeSourceEvent[]; source: HidBadgeSource }> {
+  const events: BadgeSourceEvent[] = [];
+  const source = new HidBadgeSource({ readers: ['0C27:3BFA'], log: silentLog, binding: hid, pollMs: 60_000 });
+  await source.start((e) => events.push(e));
+  return { events, source };
+}
+
+describe('HID badge source', () => {
+  it('decodes a pcProx report into the badge UID, most significant byte first', () => {
+    expect(decodePcProxReport(Uint8Array.from([26, 0x5e, 0x2b, 0x1a, 0x02, 0, 0, 0]))).toBe('021A2B5E');
+    expect(decodePcProxReport(Uint8Array.from([0, 0, 0, 0, 0, 0, 0, 0]))).toBeNull();
+    expect(decodePcProxReport(Uint8Array.from([200, 1, 2]))).toBeNull();
+  });
+
+  it('opens the configured reader and turns each tap into a presented-then-removed badge', async () => {
+    const hid = new FakeHid();
+    hid.list = [pcProx(), { ...pcProx(), vendorId: 0x1234, path: '/dev/hidraw9' }];
+    const { events, source } = await start(hid);
+    expect(events).toEqual([
+      { type: 'reader-added', reader: { name: 'pcProx Plus (0c27:3bfa)', kind: 'hid', cardPresent: false } },
+    ]);
+    expect(hid.opened.has('/dev/hidraw9')).toBe(false);
+    hid.opened.get('/dev/hidraw3')!.report([26, 0x5e, 0x2b, 0x1a, 0x02, 0, 0, 0]);
+    expect(events.slice(1)).toEqual([
+      {
+        type: 'badge-presented',
+        badge: { badgeId: '021A2B5E', kind: 'hid', readerName: 'pcProx Plus (0c27:3bfa)', contact: false },
+      },
+      { type: 'badge-removed', badgeId: '021A2B5E', readerName: 'pcProx Plus (0c27:3bfa)' },
+    ]);
+    await source.stop();
+    expect(hid.opened.get('/dev/hidraw3')!.closed).toBe(true);
+  });
+
+  it('refuses a reader in keyboard-wedge mode, and says why and what to do', async () => {
+    const hid = new FakeHid();
+    hid.list = [pcProx({ usagePage: 0x01, usage: 0x06 })];
+    const { events } = await start(hid);
+    expect(hid.opened.size).toBe(0);
+    expect(events).toEqual([
+      {
+        type: 'source-status',
+        available: false,
+        detail: expect.stringMatching(/keyboard-wedge mode and is refused: it would type badge numbers/),
+      },
+    ]);
+  });
+
+  it('reports an unplugged reader and opens it again when it is back', async () => {
+    const hid = new FakeHid();
+    hid.list = [pcProx()];
+    const { events, source } = await start(hid);
+    hid.opened.get('/dev/hidraw3')!.emit('error', new Error('could not read from HID device'));
+    expect(events.at(-1)).toEqual({ type: 'reader-lost', readerName: 'pcProx Plus (0c27:3bfa)' });
+    (source as unknown as { scan(): void }).scan();
+    expect(events.at(-1)).toEqual({
+      type: 'reader-added',
+      reader: { name: 'pcProx Plus (0c27:3bfa)', kind: 'hid', cardPresent: false },
+    });
+    hid.opened.get('/dev/hidraw3')!.report([32, 0x44, 0x33, 0x22, 0x11, 0, 0, 0]);
+    expect(events.at(-2)).toMatchObject({ type: 'badge-presented', badge: { badgeId: '11223344' } });
+    await source.stop();
+  });
+});
