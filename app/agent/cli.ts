@@ -62,9 +62,7 @@ Commands:
                           run the session agent without its screens; --json prints every state
                           change and audit record as one JSON line
   policy check FILE       validate a policy file (exit 0 valid, 1 invalid with one message per field)
-  readers [--json] [--watch]            list badge readers and what is on them
-  card [--json] [--reader NAME]         read the CPS card in a reader (PIN tries left read without spending one)
-  idp check --issuer URL [--json]       check the identity provider Relève will use
+  readers [--json] [--watch]            list badge readers by name and the badges on them
 
 Options:
   --version               print the version
