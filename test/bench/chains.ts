@@ -9,7 +9,7 @@ import type { BadgeSource, BadgeSourceEvent } from '../../app/core/ports/index.j
 import type { Phase } from '../../app/core/session/types.js';
 import type { TestPerson } from '../harness/people.js';
 import { SystemClock } from '../../app/adapters/clock/system-clock.js';
-import { createSimWorld, simulatedAdapters } from '../harness/sim/world.js';
+import { createSimWorld, simulatedAdapters, type SimWorld } from '../harness/sim/world.js';
 import { silentLog } from '../../app/adapters/log/winston-log.js';
 import { pcscdProblem, startPcscd } from '../harness/pcscd.js';
 import { VpcdReader } from '../harness/vcard/index.js';
@@ -72,75 +72,36 @@ export function whenPhase(agent: Agent, phase: Phase['kind'], timeoutMs = 10_000
   });
 }
 
-/** Simulated reader and IdP, real agent and real clock: the fallback where pcscd is not there. */
-export async function openSimulatedChain(): Promise<BenchChain> {
-  const world = createSimWorld(Date.now());
-  const running = await simulatedAdapters(world, null)(BENCH_POLICY, { auditFile: null });
-  const source = new TimedBadgeSource(world.reader);
-  const agent = composeAgent(
-    { ...running.adapters, clock: new SystemClock(), badgeSources: [source] },
-    BENCH_POLICY,
-    { catalogue: loadCatalogue('fr') },
-  );
-  await agent.start();
-  return {
-    description: 'simulated reader + simulated IdP (in-process), real agent',
-    badgeKindLabel: 'badge + PIN, simulated IdP',
-    notMeasured: ['CPS card + PIN (no PC/SC chain on this run)'],
-    async tapUntil(person, phase) {
-      const reached = whenPhase(agent, phase);
-      world.reader.tap(person.badgeUid);
-      return (await reached) - source.lastEventAt;
-    },
-    async pinUntilActive(person) {
-      await agent.idle();
-      const prompt = agent.snapshot().prompt;
-      if (!prompt) throw new Error('no PIN prompt');
-      const reached = whenPhase(agent, 'active');
-      const started = performance.now();
-      await agent.submitPin(prompt.attemptId, new TextEncoder().encode(person.pin));
-      return (await reached) - started;
-    },
-    async floorSignIn(person) {
-      const started = performance.now();
-      const result = await world.idp.signInWithBadge(person.badgeUid, new TextEncoder().encode(person.pin));
-      if (!result.ok) throw new Error(`floor sign-in failed: ${result.failure.reason}`);
-      return performance.now() - started;
-    },
-    async reset() {
-      await agent.idle();
-      await agent.manualLock();
-      await agent.dispatch({ type: 'shift-end' });
-      await agent.idle();
-    },
-    async close() {
-      await agent.stop();
-      await running.close();
-    },
-  };
+interface ChainParts {
+  readonly description: string;
+  readonly notMeasured: readonly string[];
+  readonly world: SimWorld;
+  /** The reader the agent listens to, timed. */
+  readonly source: TimedBadgeSource;
+  /** A person's tap, through that reader. */
+  readonly tap: (uid: string) => Promise<void>;
+  readonly ready?: () => Promise<unknown>;
+  readonly tapTimeoutMs?: number;
+  readonly closeAlso?: () => Promise<void>;
 }
 
-/** Virtual badges on a real pcscd, the production PC/SC badge source, the real agent; simulated IdP. */
-export async function openPcscChain(): Promise<BenchChain> {
-  const pcscd = await startPcscd();
-  const world = createSimWorld(Date.now());
-  const reader = new VpcdReader(silentLog);
-  const source = new TimedBadgeSource(reader);
+/** The real agent on a real clock, over the given reader, with the simulated IdP. */
+async function openAgentChain(parts: ChainParts): Promise<BenchChain> {
+  const { world, source } = parts;
   world.badgeSource = source;
   const running = await simulatedAdapters(world, null)(BENCH_POLICY, { auditFile: null });
   const agent = composeAgent({ ...running.adapters, clock: new SystemClock() }, BENCH_POLICY, {
     catalogue: loadCatalogue('fr'),
   });
   await agent.start();
-  await reader.ready();
+  await parts.ready?.();
   return {
-    description:
-      'virtual badges on a real pcscd (vpcd reader) + production PC/SC badge source, real agent, simulated IdP',
+    description: parts.description,
     badgeKindLabel: 'badge + PIN, simulated IdP',
-    notMeasured: ['CPS card + PIN (CPS cards are not read yet)', 'the reference OIDC IdP (not built yet)'],
+    notMeasured: parts.notMeasured,
     async tapUntil(person, phase) {
-      const reached = whenPhase(agent, phase, 15_000);
-      await reader.tap(person.badgeUid);
+      const reached = whenPhase(agent, phase, parts.tapTimeoutMs);
+      await parts.tap(person.badgeUid);
       return (await reached) - source.lastEventAt;
     },
     async pinUntilActive(person) {
@@ -167,9 +128,38 @@ export async function openPcscChain(): Promise<BenchChain> {
     async close() {
       await agent.stop();
       await running.close();
-      await pcscd.stop();
+      await parts.closeAlso?.();
     },
   };
+}
+
+/** Simulated reader and IdP, real agent and real clock: the fallback where pcscd is not there. */
+export function openSimulatedChain(): Promise<BenchChain> {
+  const world = createSimWorld(Date.now());
+  return openAgentChain({
+    description: 'simulated reader + simulated IdP (in-process), real agent',
+    notMeasured: ['CPS card + PIN (no PC/SC chain on this run)', 'the reference OIDC IdP (not built yet)'],
+    world,
+    source: new TimedBadgeSource(world.reader),
+    tap: async (uid) => world.reader.tap(uid),
+  });
+}
+
+/** Virtual badges on a real pcscd, the production PC/SC badge source, the real agent; simulated IdP. */
+export async function openPcscChain(): Promise<BenchChain> {
+  const pcscd = await startPcscd();
+  const reader = new VpcdReader(silentLog);
+  return openAgentChain({
+    description:
+      'virtual badges on a real pcscd (vpcd reader) + production PC/SC badge source, real agent, simulated IdP',
+    notMeasured: ['CPS card + PIN (CPS cards are not read yet)', 'the reference OIDC IdP (not built yet)'],
+    world: createSimWorld(Date.now()),
+    source: new TimedBadgeSource(reader),
+    tap: (uid) => reader.tap(uid),
+    ready: () => reader.ready(),
+    tapTimeoutMs: 15_000,
+    closeAlso: () => pcscd.stop(),
+  });
 }
 
 export async function openBestChain(): Promise<BenchChain> {
