@@ -130,8 +130,6 @@ async function loadPolicy(
     if (!source) return { policy: DEFAULT_POLICY, problems: [] };
     const read = await source.read();
     if (!read.ok) {
-      // Nothing configured on this workstation is normal: the defaults are the policy.
-      if (/does not exist/.test(read.problem)) return { policy: DEFAULT_POLICY, problems: [] };
       return settle(
         { ok: false, problems: [{ field: '', message: read.problem }] },
         {},

@@ -12,11 +12,14 @@ export class JsonFilePolicySource implements PolicySource {
       text = await readFile(this.path, 'utf8');
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      const problem =
-        code === 'ENOENT'
-          ? 'the policy file does not exist'
-          : `the policy file cannot be read (${code ?? String(error)})`;
-      return { ok: false, problem, location: this.path };
+      // No file means nothing configured on this workstation: every default applies, as for
+      // absent registry keys on Windows.
+      if (code === 'ENOENT') return { ok: true, raw: {}, location: this.path };
+      return {
+        ok: false,
+        problem: `the policy file cannot be read (${code ?? String(error)})`,
+        location: this.path,
+      };
     }
     try {
       return { ok: true, raw: JSON.parse(text) as unknown, location: this.path };

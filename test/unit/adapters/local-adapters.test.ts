@@ -49,16 +49,17 @@ describe('JSON-lines audit sink', () => {
 });
 
 describe('JSON file policy source', () => {
-  it('returns the raw document, or says the file is missing or not JSON', async () => {
+  it('returns the raw document, an empty one when nothing is configured, or says it is not JSON', async () => {
     writeFileSync(join(dir, 'policy.json'), '{"mode":"os-lock"}');
     writeFileSync(join(dir, 'broken.json'), '{"mode":');
     expect(await new JsonFilePolicySource(join(dir, 'policy.json')).read()).toMatchObject({
       ok: true,
       raw: { mode: 'os-lock' },
     });
-    expect(await new JsonFilePolicySource(join(dir, 'absent.json')).read()).toMatchObject({
-      ok: false,
-      problem: 'the policy file does not exist',
+    expect(await new JsonFilePolicySource(join(dir, 'absent.json')).read()).toEqual({
+      ok: true,
+      raw: {},
+      location: join(dir, 'absent.json'),
     });
     expect(await new JsonFilePolicySource(join(dir, 'broken.json')).read()).toMatchObject({
       ok: false,
