@@ -10,8 +10,9 @@ import { SystemClock } from '../adapters/clock/system-clock.js';
 import { createWinstonLog } from '../adapters/log/winston-log.js';
 import { HeadlessOsSession } from '../adapters/os-session/headless.js';
 import { HidBadgeSource } from '../adapters/hid/hid-badge-source.js';
+import { loadTrustedCertificates, PcscCardSession } from '../adapters/pcsc/card-session.js';
 import { PcscBadgeSource } from '../adapters/pcsc/pcsc-badge-source.js';
-import type { IdentityProvider, SecretStore } from '../core/ports/index.js';
+import type { DiagnosticLog, IdentityProvider, SecretStore } from '../core/ports/index.js';
 import type { AdapterFactory } from './cli.js';
 
 /** Where the local audit trail lives when no --audit file is given. */
@@ -38,6 +39,16 @@ const noVault: SecretStore = {
   delete: async () => false,
 };
 
+/** The IGC-Santé roots policy trusts; an unreadable file is logged, and chains then show as not validated. */
+function trustedCardCertificates(file: string, log: DiagnosticLog) {
+  try {
+    return loadTrustedCertificates(file);
+  } catch (error) {
+    log.error('trusted card roots cannot be read', { file, error: String(error) });
+    return [];
+  }
+}
+
 export const productionAdapters: AdapterFactory = async (policy, options) => {
   const log = createWinstonLog({ level: process.env.RELEVE_LOG_LEVEL ?? 'warn' });
   const audit = new JsonLinesAuditSink(options.auditFile ?? defaultAuditFile());
@@ -49,7 +60,7 @@ export const productionAdapters: AdapterFactory = async (policy, options) => {
         new PcscBadgeSource({ log, uidByteOrder: policy.readerUidByteOrder }),
         new HidBadgeSource({ log, readers: policy.hidReaders }),
       ],
-      cards: null,
+      cards: new PcscCardSession(trustedCardCertificates(policy.cardTrustedRootsFile, log)),
       idp: unconfiguredIdp,
       osSession: new HeadlessOsSession(log),
       secrets: noVault,

@@ -17,9 +17,11 @@
 import * as pcsc from 'smartcard';
 import type { UidByteOrder } from '../../core/badge.js';
 import { identifyAtr } from '../../core/cards/atr.js';
+import { readCpsCard } from '../../core/cards/cps.js';
 import { byteOrderFor, readUid } from '../../core/cards/uid.js';
 import type { BadgePresentation } from '../../core/identity.js';
 import type { BadgeSource, BadgeSourceEvent, DiagnosticLog, ReaderInfo } from '../../core/ports/index.js';
+import { withCard } from './card-session.js';
 
 interface ReaderStateLike {
   name: string;
@@ -299,13 +301,22 @@ export class PcscBadgeSource implements BadgeSource {
       case 'cps3-contact':
       case 'cps3-contactless':
       case 'cps4':
-        // Reading a CPS card's serial and certificate needs the card profiles (not built yet).
-        this.emit({
-          type: 'source-status',
-          available: true,
-          detail: `${match.description} on ${readerName}: CPS cards are not supported yet`,
-        });
-        return null;
+        try {
+          // The badge ID of a CPS card is its serial (EF.SN.ICC), read in one short transaction.
+          const data = await withCard(
+            readerName,
+            (transmit, profile) => readCpsCard(transmit, profile),
+            this.options.transactionTimeoutMs ?? 3000,
+          );
+          return { badgeId: data.serial, kind: 'cps-card', readerName, contact: match.contact };
+        } catch (error) {
+          this.emit({
+            type: 'source-status',
+            available: true,
+            detail: `${match.description} on ${readerName} not read: ${message(error)}`,
+          });
+          return null;
+        }
       case 'unknown':
         this.emit({
           type: 'source-status',

@@ -7,8 +7,7 @@ import { JsonLinesAuditSink } from '../../../app/adapters/audit/jsonl-sink.js';
 import { silentLog } from '../../../app/adapters/log/winston-log.js';
 import type { Agent } from '../../../app/agent/agent.js';
 import type { AdapterFactory } from '../../../app/agent/cli.js';
-import type { AuditSink, BadgeSource } from '../../../app/core/ports/index.js';
-import type { FakeCpsCard } from './fake-card.js';
+import type { AuditSink, BadgeSource, CardSession, PinVerifier } from '../../../app/core/ports/index.js';
 import { FakeClock } from './fake-clock.js';
 import { MemoryAuditSink, MemorySecretStore } from './memory-stores.js';
 import { RecordingOsSession } from './recording-os-session.js';
@@ -18,7 +17,7 @@ import { SimulatedIdp } from './simulated-idp.js';
 export interface SimWorld {
   readonly clock: FakeClock;
   /** A CPS card stack (null: the workstation has no PC/SC card support). */
-  card: FakeCpsCard | null;
+  card: (CardSession & PinVerifier) | null;
   readonly reader: SimulatedBadgeSource;
   readonly idp: SimulatedIdp;
   readonly os: RecordingOsSession;
