@@ -63,6 +63,7 @@ Commands:
                           change and audit record as one JSON line
   policy check FILE       validate a policy file (exit 0 valid, 1 invalid with one message per field)
   readers [--json] [--watch]            list badge readers by name and the badges on them
+  card [--json] [--reader NAME]         read the CPS card in a reader (PIN tries left read without spending one)
 
 Options:
   --version               print the version
