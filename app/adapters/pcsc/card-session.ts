@@ -10,6 +10,7 @@ import { identifyAtr, type CardProfileId } from '../../core/cards/atr.js';
 import { readCpsCard, readPinTriesLeft, signDigest, verifyPin } from '../../core/cards/cps.js';
 import type { Transmit } from '../../core/cards/uid.js';
 import type { CardIdentity, CardSession, PinCheck, PinVerifier } from '../../core/ports/index.js';
+import { withTimeout } from './timeout.js';
 
 interface ConnectedCard {
   transmit(command: Buffer | number[]): Promise<Buffer | Uint8Array>;
@@ -20,16 +21,6 @@ interface ReaderLike {
   readonly name: string;
   readonly atr: Buffer | null;
   connect(share?: number, protocol?: number): Promise<ConnectedCard>;
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
-    promise.then(
-      (v) => (clearTimeout(timer), resolve(v)),
-      (e: unknown) => (clearTimeout(timer), reject(e instanceof Error ? e : new Error(String(e)))),
-    );
-  });
 }
 
 /** One short transaction with the card in `readerName`. */

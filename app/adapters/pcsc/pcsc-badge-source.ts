@@ -22,6 +22,7 @@ import { byteOrderFor, readUid } from '../../core/cards/uid.js';
 import type { BadgePresentation } from '../../core/identity.js';
 import type { BadgeSource, BadgeSourceEvent, DiagnosticLog, ReaderInfo } from '../../core/ports/index.js';
 import { withCard } from './card-session.js';
+import { withTimeout } from './timeout.js';
 
 interface ReaderStateLike {
   name: string;
@@ -57,22 +58,6 @@ export interface PcscBadgeSourceOptions {
 
 const PNP = '\\\\?PnP?\\Notification';
 const WATCH_TIMEOUT_MS = 1000;
-
-function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
-    promise.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      },
-      (error: unknown) => {
-        clearTimeout(timer);
-        reject(error instanceof Error ? error : new Error(String(error)));
-      },
-    );
-  });
-}
 
 const message = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 

@@ -1,29 +1,14 @@
 /** `releve card` on a workstation: the virtual CPS3 card in pcscd's vpcd reader. */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createCardPki, type CardPki } from '../../harness/pki.js';
+import { runReleve } from '../../harness/releve-process.js';
 import { startPcscd, type RunningPcscd } from '../../harness/pcscd.js';
 import { VirtualCps3Card, VpcdConnection } from '../../harness/vcard/index.js';
 
-/** Asynchronous, so that this process keeps answering for the virtual card while releve runs. */
-function releve(
-  env: Record<string, string>,
-  ...args: string[]
-): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(join('node_modules', '.bin', 'tsx'), ['app/agent/main.ts', ...args], {
-      env: { ...process.env, ...env },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
-}
+const releve = (env: Record<string, string>, ...args: string[]) => runReleve(args, env);
 
 let pcscd: RunningPcscd;
 let pki: CardPki;

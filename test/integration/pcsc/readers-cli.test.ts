@@ -5,22 +5,13 @@ import { join } from 'node:path';
 import { startPcscd, type RunningPcscd } from '../../harness/pcscd.js';
 import { VirtualUidBadge, VpcdConnection } from '../../harness/vcard/index.js';
 import { EventLog } from '../../harness/wait.js';
+import { runReleve } from '../../harness/releve-process.js';
 
 const releve = (...args: string[]) =>
   spawnSync(join('node_modules', '.bin', 'tsx'), ['app/agent/main.ts', ...args], {
     encoding: 'utf8',
     timeout: 60_000,
   });
-
-/** Asynchronous, so that this process keeps answering for the virtual badge while releve runs. */
-function releveAsync(...args: string[]): Promise<{ status: number | null; stdout: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(join('node_modules', '.bin', 'tsx'), ['app/agent/main.ts', ...args]);
-    let stdout = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.on('close', (status) => resolve({ status, stdout }));
-  });
-}
 
 let pcscd: RunningPcscd;
 const badge = new VpcdConnection(new VirtualUidBadge('04A1B2C3D4E5F6'));
@@ -45,7 +36,7 @@ describe('releve readers', () => {
     await badge.insert();
     try {
       // Asynchronously: this process must keep answering for the virtual badge meanwhile.
-      const result = await releveAsync('readers', '--json');
+      const result = await runReleve(['readers', '--json']);
       const report = JSON.parse(result.stdout) as { readers: { name: string; badge: unknown }[] };
       expect(report.readers.find((r) => r.name === 'Virtual PCD 00 00')?.badge).toEqual({
         badgeId: '04A1B2C3D4E5F6',
