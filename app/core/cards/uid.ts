@@ -1,5 +1,6 @@
 /** Reading a contactless badge's UID through the reader: PC/SC part 3 GET DATA. */
 import { normalizeUid, toHex, type UidByteOrder, type UidResult } from '../badge.js';
+import { CardStatusError, transceive, type Response } from './apdu.js';
 
 export type Transmit = (command: Uint8Array) => Promise<Uint8Array>;
 
@@ -7,12 +8,22 @@ export type Transmit = (command: Uint8Array) => Promise<Uint8Array>;
 export const GET_UID = Uint8Array.from([0xff, 0xca, 0x00, 0x00, 0x00]);
 
 export async function readUid(transmit: Transmit, order: UidByteOrder): Promise<UidResult> {
-  const response = await transmit(GET_UID);
-  if (response.length < 2)
-    return { ok: false, problem: `the reader answered GET UID with ${response.length} byte(s)` };
-  const sw = toHex(response.subarray(response.length - 2));
-  if (sw !== '9000') return { ok: false, problem: `the reader refused GET UID (status ${sw})` };
-  return normalizeUid(response.subarray(0, response.length - 2), order);
+  let response: Response;
+  try {
+    // Through transceive: some readers answer 6Cxx (give Le = xx) or 61xx before the UID.
+    response = await transceive(transmit, GET_UID, 'GET UID');
+  } catch (error) {
+    // An answer shorter than a status word is reported as such; anything else propagates.
+    if (error instanceof CardStatusError && error.sw === 0) {
+      return { ok: false, problem: 'the reader answered GET UID with fewer than 2 bytes' };
+    }
+    throw error;
+  }
+  if (response.sw !== 0x9000) {
+    const sw = toHex(Uint8Array.from([response.sw >> 8, response.sw & 0xff]));
+    return { ok: false, problem: `the reader refused GET UID (status ${sw})` };
+  }
+  return normalizeUid(response.data, order);
 }
 
 /** The byte order rule for a reader: the first policy entry whose prefix starts its name. */

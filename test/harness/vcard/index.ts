@@ -2,3 +2,4 @@ export { VirtualUidBadge } from './uid-badge.js';
 export { VpcdConnection, type VirtualCard, type VpcdOptions } from './vpcd.js';
 export { VpcdReader } from './vpcd-reader.js';
 export { VirtualCps3Card, type VirtualCps3Options } from './cps3-card.js';
+export { recording, replaying, TranscriptMismatch } from './transcript.js';
