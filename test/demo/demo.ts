@@ -12,9 +12,12 @@ import { composeAgent, type AgentEvent } from '../../app/agent/agent.js';
 import { loadCatalogue } from '../../app/agent/resources.js';
 import { DEFAULT_POLICY, parsePolicyText, type Policy } from '../../app/core/policy.js';
 import { silentLog } from '../../app/adapters/log/winston-log.js';
-import { pcscdProblem, startPcscd } from '../harness/pcscd.js';
+import { PcscCardSession } from '../../app/adapters/pcsc/card-session.js';
+import { pcscdProblem, startPcscd, VPCD_PORT } from '../harness/pcscd.js';
+import { DOCTOR } from '../harness/people.js';
+import { createCardPki } from '../harness/pki.js';
 import { NURSE_MORNING, playScenario } from '../harness/scenarios.js';
-import { VpcdReader } from '../harness/vcard/index.js';
+import { VirtualCps3Card, VpcdConnection, VpcdReader } from '../harness/vcard/index.js';
 import { createSimWorld, simulatedAdapters } from '../harness/sim/world.js';
 
 const { values } = parseArgs({
@@ -51,9 +54,34 @@ const pcscd = pcscdWhyNot
       return null;
     });
 const vpcdReader = pcscd ? new VpcdReader(silentLog) : null;
+// The doctor carries a CPS card (a virtual CPS3 in the second vpcd slot): the card checks his
+// PIN and signs for him; the nurse taps a contactless badge.
+let doctorCard: VpcdConnection | null = null;
 if (vpcdReader) {
   world.badgeSource = vpcdReader;
-  world.tap = (uid) => vpcdReader.tap(uid);
+  world.card = new PcscCardSession();
+  const card = await VirtualCps3Card.create({
+    holder: {
+      surname: DOCTOR.surname,
+      givenName: DOCTOR.givenName,
+      nationalId: DOCTOR.nationalId!,
+      profession: DOCTOR.profession!,
+    },
+    pki: await createCardPki(),
+    pin: DOCTOR.pin,
+  });
+  doctorCard = new VpcdConnection(card, { port: VPCD_PORT + 1 });
+  world.tap = async (uid) => {
+    if (uid !== DOCTOR.badgeUid || !doctorCard) return vpcdReader.tap(uid);
+    const since = vpcdReader.events.events.length;
+    await doctorCard.insert();
+    await vpcdReader.events.waitFor(
+      (e) => e.type === 'badge-presented' && e.badge.kind === 'cps-card',
+      'the CPS card',
+      10_000,
+      since,
+    );
+  };
 }
 const auditFile = join(mkdtempSync(join(tmpdir(), 'releve-demo-')), 'audit.jsonl');
 const running = await simulatedAdapters(world, null)(policy, { auditFile });
@@ -105,8 +133,8 @@ console.log(
 console.log(
   vpcdReader
     ? say(
-        'Badges virtuels sur un vrai pcscd (lecteur vpcd) ; IdP simulé ; agent, machine à états et journal d’audit réels.',
-        'Virtual badges on a real pcscd (vpcd reader); simulated IdP; real agent, state machine and audit trail.',
+        'Badge sans contact (infirmière) et carte CPS3 (médecin) virtuels sur un vrai pcscd ; IdP simulé ; agent, machine à états et journal d’audit réels.',
+        'Virtual contactless badge (nurse) and CPS3 card (doctor) on a real pcscd; simulated IdP; real agent, state machine and audit trail.',
       )
     : say(
         `Lecteur simulé (${pcscdWhyNot ?? 'pcscd indisponible'}) et IdP simulé ; agent, machine à états et journal d’audit réels.`,
@@ -141,6 +169,7 @@ await playScenario(agent, world, NURSE_MORNING, ({ step, at, elapsedMs: stepMs }
 });
 await agent.stop();
 await running.close();
+await doctorCard?.remove();
 await pcscd?.stop();
 
 const records = world.memoryAudit.records.length;
