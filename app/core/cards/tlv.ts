@@ -2,9 +2,18 @@
  * BER-TLV, as used by X.509 (DER), PKCS#15 files and card answers. Bounded and strict: a
  * truncated or garbled structure is a CardDataError that says where, never a crash or a hang.
  */
-export class CardDataError extends Error {
+import { CardProtocolError, type CardProblem } from './errors.js';
+
+/** Card data that does not hold together (a CardProtocolError, `malformed` unless told). */
+export class CardDataError extends CardProtocolError {
   override readonly name = 'CardDataError';
+  constructor(message: string, code: CardProblem = 'malformed') {
+    super(message, code);
+  }
 }
+
+/** Nesting deeper than any card structure: refused rather than followed (no stack overflow). */
+const MAX_DEPTH = 16;
 
 export interface Tlv {
   /** The tag as an unsigned number of its bytes (e.g. 0x30, 0x5A, 0x9F7F). */
@@ -21,7 +30,7 @@ export function readTlv(bytes: Uint8Array, offset = 0): { tlv: Tlv; next: number
   let at = offset;
   const need = (count: number, what: string): void => {
     if (at + count > bytes.length)
-      throw new CardDataError(`truncated ${what} at byte ${at} (${bytes.length} bytes in all)`);
+      throw new CardDataError(`truncated ${what} at byte ${at} (${bytes.length} bytes in all)`, 'truncated');
   };
   need(1, 'tag');
   const first = bytes[at]!;
@@ -60,13 +69,14 @@ export function readTlv(bytes: Uint8Array, offset = 0): { tlv: Tlv; next: number
 
 /** All the elements in `bytes`, one after another (trailing 00/FF padding is allowed and ignored). */
 export function readAll(bytes: Uint8Array): Tlv[] {
+  // Files are often padded after their last element with 00 or FF: where that run starts is
+  // found once, so a file of padding costs one pass, not one pass per byte.
+  const last = bytes[bytes.length - 1];
+  let padding = bytes.length;
+  if (last === 0x00 || last === 0xff) while (padding > 0 && bytes[padding - 1] === last) padding -= 1;
   const out: Tlv[] = [];
   let at = 0;
-  while (at < bytes.length) {
-    if (bytes[at] === 0x00 || bytes[at] === 0xff) {
-      // Files are often padded after their last element.
-      if (bytes.subarray(at).every((b) => b === bytes[at])) break;
-    }
+  while (at < bytes.length && at < padding) {
     const { tlv, next } = readTlv(bytes, at);
     out.push(tlv);
     at = next;
@@ -80,10 +90,15 @@ export function children(tlv: Tlv): Tlv[] {
   return readAll(tlv.value);
 }
 
+/** The first direct child with `tag`, or null. */
+export function child(tlv: Tlv, tag: number): Tlv | null {
+  return children(tlv).find((c) => c.tag === tag) ?? null;
+}
+
 /** Depth-first: the first element with `tag` inside `tlv` (itself included). */
 export function find(tlv: Tlv, tag: number, depth = 0): Tlv | null {
   if (tlv.tag === tag) return tlv;
-  if (!tlv.constructed || depth > 16) return null;
+  if (!tlv.constructed || depth > MAX_DEPTH) return null;
   for (const child of children(tlv)) {
     const found = find(child, tag, depth + 1);
     if (found) return found;

@@ -1,28 +1,32 @@
 /** Reading a contactless badge's UID through the reader: PC/SC part 3 GET DATA. */
-import { normalizeUid, toHex, type UidByteOrder, type UidResult } from '../badge.js';
-import { CardStatusError, transceive, type Response } from './apdu.js';
+import { normalizeUid, type UidByteOrder, type UidResult } from '../badge.js';
+import { CardProtocolError, getUid, swHex, transceive, type Response, type Transmit } from './apdu.js';
 
-export type Transmit = (command: Uint8Array) => Promise<Uint8Array>;
+export type { Transmit } from './apdu.js';
 
 // FF CA 00 00 00: CLA FF (reader pseudo-APDU), INS CA GET DATA, P1 00 = UID, P2 00, Le 00 = all.
-export const GET_UID = Uint8Array.from([0xff, 0xca, 0x00, 0x00, 0x00]);
+export const GET_UID = getUid();
 
+/**
+ * The badge's UID in canonical form (4, 7 or 10 bytes). What a reader gets wrong is a result with
+ * a problem, not an exception: a bad tap must not crash the badge source. A failing transmit (the
+ * badge left the field) still rejects, so the caller sees the reader's own error.
+ */
 export async function readUid(transmit: Transmit, order: UidByteOrder): Promise<UidResult> {
   let response: Response;
   try {
     // Through transceive: some readers answer 6Cxx (give Le = xx) or 61xx before the UID.
-    response = await transceive(transmit, GET_UID, 'GET UID');
+    response = await transceive(transmit, getUid(), 'GET UID');
   } catch (error) {
-    // An answer shorter than a status word is reported as such; anything else propagates.
-    if (error instanceof CardStatusError && error.sw === 0) {
-      return { ok: false, problem: 'the reader answered GET UID with fewer than 2 bytes' };
-    }
-    throw error;
+    if (!(error instanceof CardProtocolError)) throw error;
+    return {
+      ok: false,
+      problem:
+        error.code === 'truncated' ? 'the reader answered GET UID with fewer than 2 bytes' : error.message,
+    };
   }
-  if (response.sw !== 0x9000) {
-    const sw = toHex(Uint8Array.from([response.sw >> 8, response.sw & 0xff]));
-    return { ok: false, problem: `the reader refused GET UID (status ${sw})` };
-  }
+  if (response.sw !== 0x9000)
+    return { ok: false, problem: `the reader refused GET UID (status ${swHex(response.sw)})` };
   return normalizeUid(response.data, order);
 }
 

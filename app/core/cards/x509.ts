@@ -4,6 +4,7 @@
  * authentication certificate's subject: `SN=<surname+id> + CN=<national ID> + GN=<given name>,
  * title=<profession>, C=FR`.
  */
+import { toHex } from '../badge.js';
 import { CardDataError, children, readTlv, type Tlv } from './tlv.js';
 
 const OID = {
@@ -14,30 +15,65 @@ const OID = {
   country: '2.5.4.6',
 } as const;
 
-export interface CertificateInfo {
-  /** Each RDN as its attributes (OID → value); a multi-valued RDN has several. */
-  readonly subject: readonly (readonly { oid: string; value: string }[])[];
-  readonly issuer: readonly (readonly { oid: string; value: string }[])[];
-  readonly notBefore: number;
-  readonly notAfter: number;
+export interface NameAttribute {
+  readonly oid: string;
+  readonly value: string;
 }
 
-function decodeOid(bytes: Uint8Array): string {
+/** A distinguished name as its RDNs, in order; a multi-valued RDN keeps its attributes together. */
+export type DistinguishedName = readonly (readonly NameAttribute[])[];
+
+export interface CertificateInfo {
+  /** The serial number as upper-case hex, as it appears in the DER (sign byte included). */
+  readonly serialNumber: string;
+  readonly subject: DistinguishedName;
+  readonly issuer: DistinguishedName;
+  /** Validity, epoch milliseconds. */
+  readonly notBefore: number;
+  readonly notAfter: number;
+  /** The DER SubjectPublicKeyInfo, whole (node:crypto's createPublicKey takes it as `spki`). */
+  readonly subjectPublicKeyInfo: Uint8Array;
+  /** The DER TBSCertificate, whole: the bytes the issuer signed. */
+  readonly tbsCertificate: Uint8Array;
+  /** The OID of the issuer's signature algorithm (1.2.840.113549.1.1.11 = sha256WithRSAEncryption). */
+  readonly signatureAlgorithm: string;
+  /** The signature value (the BIT STRING's bytes, without its unused-bits byte). */
+  readonly signature: Uint8Array;
+}
+
+/** Arcs above this lose precision in a JavaScript number; no certificate needs them. */
+const MAX_ARC = 2 ** 48;
+
+export function decodeOid(bytes: Uint8Array): string {
   if (bytes.length === 0) throw new CardDataError('empty object identifier');
-  const parts = [Math.floor(bytes[0]! / 40), bytes[0]! % 40];
+  const arcs: number[] = [];
   let value = 0;
-  for (const byte of bytes.subarray(1)) {
+  let pending = false;
+  for (const byte of bytes) {
     value = value * 128 + (byte & 0x7f);
-    if ((byte & 0x80) === 0) {
-      parts.push(value);
+    pending = (byte & 0x80) !== 0;
+    if (value > MAX_ARC) throw new CardDataError('an object identifier arc too large to be real');
+    if (!pending) {
+      arcs.push(value);
       value = 0;
     }
   }
-  return parts.join('.');
+  if (pending) throw new CardDataError('an object identifier ends in the middle of an arc', 'truncated');
+  // The first subidentifier packs two arcs: 40 × first + second, the first being 0, 1 or 2.
+  const first = arcs[0]!;
+  const head = first < 80 ? [Math.floor(first / 40), first % 40] : [2, first - 80];
+  return [...head, ...arcs.slice(1)].join('.');
+}
+
+/** Bytes to a string one char code per byte, without spreading a large array into arguments. */
+function latin1(bytes: Uint8Array): string {
+  let text = '';
+  for (const byte of bytes) text += String.fromCharCode(byte);
+  return text;
 }
 
 /** UTF-8 to text without a runtime's TextDecoder (the core has none); bad sequences become U+FFFD. */
-function decodeUtf8(bytes: Uint8Array): string {
+export function decodeUtf8(bytes: Uint8Array): string {
   let text = '';
   for (let i = 0; i < bytes.length;) {
     const byte = bytes[i]!;
@@ -69,7 +105,7 @@ function decodeString(tlv: Tlv): string {
     case 0x13: // PrintableString
     case 0x16: // IA5String
     case 0x14: // T61String (treated as Latin-1)
-      return String.fromCharCode(...tlv.value);
+      return latin1(tlv.value);
     case 0x1e: {
       // BMPString: UTF-16 big-endian
       let text = '';
@@ -82,7 +118,7 @@ function decodeString(tlv: Tlv): string {
   }
 }
 
-function decodeName(tlv: Tlv): { oid: string; value: string }[][] {
+function decodeName(tlv: Tlv): NameAttribute[][] {
   if (tlv.tag !== 0x30) throw new CardDataError('a name is not a SEQUENCE');
   return children(tlv).map((rdn) => {
     if (rdn.tag !== 0x31) throw new CardDataError('an RDN is not a SET');
@@ -95,7 +131,7 @@ function decodeName(tlv: Tlv): { oid: string; value: string }[][] {
 }
 
 function decodeTime(tlv: Tlv): number {
-  const text = String.fromCharCode(...tlv.value);
+  const text = latin1(tlv.value);
   const match =
     tlv.tag === 0x17
       ? /^(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/.exec(text)
@@ -115,23 +151,45 @@ function decodeTime(tlv: Tlv): number {
   );
 }
 
+/** Reads the parts of a DER certificate that a card profile and a chain check need. */
 export function parseCertificate(der: Uint8Array): CertificateInfo {
   const { tlv: certificate, next } = readTlv(der);
-  if (certificate.tag !== 0x30 || next !== der.length) throw new CardDataError('not a DER certificate');
-  const [tbs] = children(certificate);
+  if (certificate.tag !== 0x30) throw new CardDataError('not a DER certificate (no outer SEQUENCE)');
+  if (next !== der.length)
+    throw new CardDataError(`${der.length - next} stray byte(s) after the certificate`);
+  const [tbs, algorithm, signature] = children(certificate);
   if (!tbs || tbs.tag !== 0x30) throw new CardDataError('certificate without its TBSCertificate');
+  if (!algorithm || algorithm.tag !== 0x30)
+    throw new CardDataError('certificate without its signature algorithm');
+  if (!signature || signature.tag !== 0x03 || signature.value.length < 2) {
+    throw new CardDataError('certificate without its signature');
+  }
+  const algorithmOid = children(algorithm)[0];
+  if (!algorithmOid || algorithmOid.tag !== 0x06)
+    throw new CardDataError('signature algorithm without its OID');
   const fields = children(tbs);
   // An explicit version [0] comes first in v3 certificates.
   const rest = fields[0]?.tag === 0xa0 ? fields.slice(1) : fields;
-  const [, , issuer, validity, subject] = rest;
-  if (!issuer || !validity || !subject) throw new CardDataError('certificate with missing fields');
+  const [serial, , issuer, validity, subject, spki] = rest;
+  if (!serial || serial.tag !== 0x02 || serial.value.length === 0) {
+    throw new CardDataError('certificate without its serial number');
+  }
+  if (!issuer || !validity || !subject || !spki || validity.tag !== 0x30 || spki.tag !== 0x30) {
+    throw new CardDataError('certificate with missing fields (issuer, validity, subject or public key)');
+  }
   const [notBefore, notAfter] = children(validity);
   if (!notBefore || !notAfter) throw new CardDataError('certificate without validity');
   return {
+    serialNumber: toHex(serial.value),
     subject: decodeName(subject),
     issuer: decodeName(issuer),
     notBefore: decodeTime(notBefore),
     notAfter: decodeTime(notAfter),
+    subjectPublicKeyInfo: Uint8Array.from(spki.raw),
+    tbsCertificate: Uint8Array.from(tbs.raw),
+    signatureAlgorithm: decodeOid(algorithmOid.value),
+    // BIT STRING: the first byte counts unused bits (0 for a signature).
+    signature: Uint8Array.from(signature.value.subarray(1)),
   };
 }
 

@@ -3,19 +3,40 @@
  * answer, `#` for comments. A recording transmit writes them from a live (virtual) card; a
  * replaying transmit plays them back and names the first divergence by line.
  */
-import type { Transmit } from '../../../app/core/cards/uid.js';
+import { commandName, type Transmit } from '../../../app/core/cards/apdu.js';
 
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex').toUpperCase();
+
+/** A comment line for a command: what it asks, in words a reader of the fixture wants. */
+export function describeCommand(command: Uint8Array): string {
+  const [cla = 0, ins, p1 = 0, p2 = 0] = command;
+  const data = command.length > 5 ? command.subarray(5, 5 + command[4]!) : new Uint8Array(0);
+  const channel = cla !== 0xff && (cla & 0x03) !== 0 ? ` (channel ${cla & 0x03})` : '';
+  const name = commandName(command);
+  if (ins === 0xa4 && p1 === 0x04) return `SELECT application ${hex(data)}${channel}`;
+  if (ins === 0xa4 && p1 === 0x09)
+    return `SELECT path ${(hex(data).match(/..../g) ?? []).join('/')}${channel}`;
+  if (ins === 0xa4) return `SELECT file ${hex(data)}${channel}`;
+  if (ins === 0xb0) return `READ BINARY at ${((p1 & 0x7f) << 8) | p2}, ${command[4] || 256} bytes${channel}`;
+  if (ins === 0x20)
+    return `VERIFY reference ${p2}: ${data.length === 0 ? 'tries left, no try spent' : 'a PIN'}${channel}`;
+  if (ins === 0xc0) return `GET RESPONSE, ${command[4] || 256} bytes${channel}`;
+  return `${name}${channel}`;
+}
 
 export class TranscriptMismatch extends Error {
   override readonly name = 'TranscriptMismatch';
 }
 
-/** Wraps a transmit so that every exchange is appended to `lines`. */
+/**
+ * Wraps a transmit so that every exchange is appended to `lines`, each command after a comment
+ * naming it. A VERIFY is recorded with its digits: fixtures only ever hold the virtual card's
+ * test PINs.
+ */
 export function recording(transmit: Transmit, lines: string[]): Transmit {
   return async (command) => {
     const answer = await transmit(command);
-    lines.push(`=> ${hex(command)}`, `<= ${hex(answer)}`);
+    lines.push(`# ${describeCommand(command)}`, `=> ${hex(command)}`, `<= ${hex(answer)}`);
     return answer;
   };
 }

@@ -25,6 +25,8 @@ export interface VpcdOptions {
   readonly port?: number;
   /** Wait this long before each answer (a slow card). */
   readonly delayMs?: number;
+  /** Never answer an APDU (a card that hangs); control messages are still answered. */
+  readonly mute?: boolean;
 }
 
 export class VpcdConnection {
@@ -51,12 +53,15 @@ export class VpcdConnection {
       socket.once('error', reject);
       socket.connect(this.options.port ?? 35963, this.options.host ?? '127.0.0.1', () => {
         socket.off('error', reject);
-        socket.on('error', () => this.drop());
+        socket.on('error', () => this.dropIfCurrent(socket));
         this.socket = socket;
         resolve();
       });
-      socket.on('data', (chunk) => this.receive(chunk));
-      socket.on('close', () => this.drop());
+      // Events of a socket already pulled must not touch the card's next insertion.
+      socket.on('data', (chunk) => {
+        if (this.socket === socket) this.receive(chunk);
+      });
+      socket.on('close', () => this.dropIfCurrent(socket));
     });
   }
 
@@ -75,9 +80,19 @@ export class VpcdConnection {
     this.pullOnNext = true;
   }
 
-  /** Another card in the same slot (after a removal). */
-  swap(card: VirtualCard): void {
+  /**
+   * Another card in the same slot: takes the current one out if it is in, and puts `card` in.
+   * (A card that is out is just replaced, to be inserted later.)
+   */
+  async swap(card: VirtualCard): Promise<void> {
+    const wasInserted = this.inserted;
+    await this.remove();
     this.card = card;
+    if (wasInserted) await this.insert();
+  }
+
+  private dropIfCurrent(socket: Socket): void {
+    if (this.socket === socket) this.drop();
   }
 
   private drop(): void {
@@ -88,7 +103,8 @@ export class VpcdConnection {
   private receive(chunk: Buffer): void {
     // TCP may split or merge messages: reassemble by the length prefix.
     this.pending = Buffer.concat([this.pending, chunk]);
-    while (this.pending.length >= 2) {
+    // Once pulled, nothing more is answered, even what arrived in the same chunk.
+    while (this.pending.length >= 2 && this.socket) {
       const length = this.pending.readUInt16BE(0);
       if (this.pending.length < 2 + length) return;
       const payload = this.pending.subarray(2, 2 + length);
@@ -114,10 +130,13 @@ export class VpcdConnection {
     }
     if (this.pullOnNext) {
       this.pullOnNext = false;
-      this.socket?.destroy();
+      const socket = this.socket;
+      this.drop();
+      socket?.destroy();
       return;
     }
     this.apduCount += 1;
+    if (this.options.mute) return;
     const answer = this.card.process(payload);
     if (this.options.delayMs) setTimeout(() => this.send(answer), this.options.delayMs);
     else this.send(answer);
@@ -127,6 +146,6 @@ export class VpcdConnection {
     const frame = Buffer.alloc(2 + data.length);
     frame.writeUInt16BE(data.length, 0);
     frame.set(data, 2);
-    this.socket?.write(frame);
+    if (this.socket && !this.socket.destroyed) this.socket.write(frame);
   }
 }
