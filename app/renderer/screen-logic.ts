@@ -1,0 +1,94 @@
+/**
+ * Which screen shows, from what the agent last said. Pure (no DOM), so the rules read in one
+ * place: an error stays on the lock screen until the next tap or until dismissed; a missing
+ * reader shows whatever else is going on, because nothing else can happen until it is back.
+ */
+import type { Feedback, Snapshot } from '../ipc/contract.js';
+import type { UiStrings, ErrorText } from './strings.js';
+
+export type ErrorKind =
+  | 'cardBlocked'
+  | 'tooManyAttempts'
+  | 'idpUnreachable'
+  | 'idpError'
+  | 'readerMissing'
+  | 'unknownBadge'
+  | 'badgeUnreadable'
+  | 'timeout';
+
+/** Feedback messages that end an attempt with something the clinician must act on. */
+const ERROR_MESSAGES: Readonly<Record<string, ErrorKind>> = {
+  'card-blocked': 'cardBlocked',
+  'too-many-attempts': 'tooManyAttempts',
+  'idp-unreachable': 'idpUnreachable',
+  'idp-error': 'idpError',
+  'reader-lost': 'readerMissing',
+  'unknown-badge': 'unknownBadge',
+  'badge-unreadable': 'badgeUnreadable',
+  'card-error': 'badgeUnreadable',
+  'card-removed': 'badgeUnreadable',
+  timeout: 'timeout',
+};
+
+export function errorKindOf(message: string): ErrorKind | null {
+  return Object.hasOwn(ERROR_MESSAGES, message) ? (ERROR_MESSAGES[message] ?? null) : null;
+}
+
+export function errorText(strings: UiStrings, kind: ErrorKind): ErrorText {
+  return strings.errors[kind];
+}
+
+export type Route = 'main' | 'ecps' | 'diagnostics';
+
+export type Screen =
+  | { readonly kind: 'lock' }
+  | { readonly kind: 'error'; readonly error: ErrorKind }
+  | { readonly kind: 'reading' }
+  | { readonly kind: 'switching' }
+  | { readonly kind: 'pin' }
+  | { readonly kind: 'checking' }
+  | { readonly kind: 'active' }
+  | { readonly kind: 'locking' }
+  | { readonly kind: 'ecps' }
+  | { readonly kind: 'diagnostics' };
+
+export interface ViewInput {
+  readonly snapshot: Snapshot;
+  /** The last error feedback not yet dismissed, kept only while the workstation is locked. */
+  readonly pendingError: ErrorKind | null;
+  readonly route: Route;
+  /** False after the reader layer reported its last reader gone, until one comes back. */
+  readonly readerAvailable: boolean;
+}
+
+export function screenFor({ snapshot, pendingError, route, readerAvailable }: ViewInput): Screen {
+  if (route === 'diagnostics') return { kind: 'diagnostics' };
+  switch (snapshot.phase) {
+    case 'locked':
+      if (!readerAvailable || snapshot.readers.length === 0) return { kind: 'error', error: 'readerMissing' };
+      if (pendingError) return { kind: 'error', error: pendingError };
+      return route === 'ecps' ? { kind: 'ecps' } : { kind: 'lock' };
+    case 'identifying':
+      return { kind: 'reading' };
+    case 'switching':
+      return { kind: 'switching' };
+    case 'awaiting-pin':
+      return { kind: 'pin' };
+    case 'authenticating':
+      return { kind: 'checking' };
+    case 'active':
+    case 'offline-active':
+    case 'break-glass':
+      return { kind: 'active' };
+    case 'locking':
+      return { kind: 'locking' };
+  }
+}
+
+/**
+ * The error kept after a feedback message. Errors stick (the phase is back to locked by the
+ * time they arrive); the view clears them when the phase leaves locked or the person dismisses.
+ */
+export function errorAfterFeedback(previous: ErrorKind | null, feedback: Feedback): ErrorKind | null {
+  return errorKindOf(feedback.message) ?? previous;
+}

@@ -1,0 +1,59 @@
+import { describe, expect, it } from '@jest/globals';
+import type { Snapshot } from '../../../app/ipc/contract.js';
+import { trayIconBitmap } from '../../../app/main/tray.js';
+import {
+  HEALTHY,
+  healthAfterFeedback,
+  healthAfterSource,
+  trayStateOf,
+} from '../../../app/main/tray-state.js';
+import { overlayVisible } from '../../../app/main/windows.js';
+
+const base: Snapshot = {
+  phase: 'locked',
+  user: null,
+  prompt: null,
+  undoRemainingMs: null,
+  suspended: [],
+  readers: [{ name: 'Lecteur 00', kind: 'pcsc', cardPresent: false }],
+};
+
+describe('the tray icon state', () => {
+  it('says locked, signed in or offline from the phase', () => {
+    expect(trayStateOf(base, HEALTHY)).toBe('locked');
+    expect(trayStateOf({ ...base, phase: 'active' }, HEALTHY)).toBe('signed-in');
+    expect(trayStateOf({ ...base, phase: 'offline-active' }, HEALTHY)).toBe('offline');
+  });
+
+  it('puts a missing reader first, then an unreachable IdP, until they come back', () => {
+    let health = healthAfterFeedback(HEALTHY, 'idp-unreachable');
+    expect(trayStateOf({ ...base, phase: 'active' }, health)).toBe('idp-unreachable');
+    health = healthAfterSource(health, false);
+    expect(trayStateOf({ ...base, phase: 'active' }, health)).toBe('reader-missing');
+    expect(trayStateOf({ ...base, readers: [] }, HEALTHY)).toBe('reader-missing');
+    health = healthAfterFeedback(healthAfterSource(health, true), 'welcome');
+    expect(trayStateOf({ ...base, phase: 'active' }, health)).toBe('signed-in');
+  });
+
+  it('draws a different icon for each state', () => {
+    const icons = (['locked', 'signed-in', 'reader-missing', 'idp-unreachable', 'offline'] as const).map(
+      (s) => trayIconBitmap(s).toString('base64'),
+    );
+    expect(new Set(icons).size).toBe(5);
+  });
+});
+
+describe('the overlay', () => {
+  it('covers the screen whenever nobody works, in shared-kiosk mode', () => {
+    expect(overlayVisible('shared-kiosk', 'locked')).toBe(true);
+    expect(overlayVisible('shared-kiosk', 'awaiting-pin')).toBe(true);
+    expect(overlayVisible('shared-kiosk', 'locking')).toBe(true);
+    expect(overlayVisible('shared-kiosk', 'active')).toBe(false);
+  });
+
+  it('leaves the lock to the OS in os-lock mode, showing only prompts', () => {
+    expect(overlayVisible('os-lock', 'locked')).toBe(false);
+    expect(overlayVisible('os-lock', 'awaiting-pin')).toBe(true);
+    expect(overlayVisible('os-lock', 'active')).toBe(false);
+  });
+});
