@@ -73,3 +73,12 @@ export const productionAdapters: AdapterFactory = async (policy, options) => {
     close: () => audit.close(),
   };
 };
+
+/**
+ * The production parts the Electron shell composes itself (policy source, os-lock session,
+ * logging): main reaches adapters only through the agent layer, as DESIGN.md's layering says.
+ */
+export { execRunner, LogindOsSession, logindIdleProbe } from '../adapters/os-session/linux-logind.js';
+export { JsonFilePolicySource } from '../adapters/policy/json-file-source.js';
+export { WindowsRegistryPolicySource } from '../adapters/policy/windows-registry-source.js';
+export { createWinstonLog } from '../adapters/log/winston-log.js';

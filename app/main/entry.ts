@@ -9,16 +9,16 @@ import { app } from 'electron';
 // The layer rule lets main reach adapters only through the agent. Until app/agent offers the
 // production policy source and the os-lock session itself (asked of the lead), the entry point
 // takes them here; it is the composition of the production app, and nothing else in main does.
-// eslint-disable-next-line releve/layers
-import { JsonFilePolicySource } from '../adapters/policy/json-file-source.js';
-// eslint-disable-next-line releve/layers
-import { WindowsRegistryPolicySource } from '../adapters/policy/windows-registry-source.js';
-// eslint-disable-next-line releve/layers
-import { LogindOsSession, logindIdleProbe, execRunner } from '../adapters/os-session/linux-logind.js';
-// eslint-disable-next-line releve/layers
-import { createWinstonLog } from '../adapters/log/winston-log.js';
 import type { AdapterFactory } from '../agent/cli.js';
-import { productionAdapters } from '../agent/production.js';
+import {
+  createWinstonLog,
+  execRunner,
+  JsonFilePolicySource,
+  LogindOsSession,
+  logindIdleProbe,
+  productionAdapters,
+  WindowsRegistryPolicySource,
+} from '../agent/production.js';
 import { loadCatalogue } from '../agent/resources.js';
 import { prepareShell, startShell } from './shell.js';
 
