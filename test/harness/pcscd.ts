@@ -42,7 +42,8 @@ export function pcscdProblem(): string | null {
 
 function pcscdRunning(): boolean {
   try {
-    execFileSync('pgrep', ['-x', 'pcscd'], { stdio: 'ignore' });
+    // Running states only: a zombie pcscd left by a killed parent serves nothing.
+    execFileSync('pgrep', ['-x', '-r', 'R,S,D', 'pcscd'], { stdio: 'ignore' });
     return true;
   } catch {
     return false;
