@@ -24,7 +24,7 @@ const { values } = parseArgs({
     'idle-seconds': { type: 'string', default: '60' },
     soak: { type: 'boolean', default: false },
     taps: { type: 'string', default: '10000' },
-    pulls: { type: 'string', default: '100' },
+    replugs: { type: 'string', default: '100' },
     restarts: { type: 'string', default: '20' },
   },
   strict: true,
@@ -186,7 +186,7 @@ try {
 }
 report = { ...report, idle: await measureIdle(idleSeconds) };
 if (values.soak) {
-  const result = await soak(Number(values.taps), Number(values.pulls), Number(values.restarts), (line) =>
+  const result = await soak(Number(values.taps), Number(values.replugs), Number(values.restarts), (line) =>
     console.error(line),
   );
   report = {

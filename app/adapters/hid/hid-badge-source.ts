@@ -47,10 +47,29 @@ export const decodePcProxReport: ReportDecoder = (report) => {
   return toHex(Uint8Array.from(report.subarray(1, 1 + bytes)).reverse());
 };
 
-/** Decoders by USB vendor:product (hex); a model not listed uses the pcProx decoder. */
+/** Decoders built in, by USB vendor:product (lower-case hex). */
 export const REPORT_DECODERS: Readonly<Record<string, ReportDecoder>> = {
   '0c27:3bfa': decodePcProxReport, // RFIDeas pcProx Plus (HID mode)
 };
+
+/**
+ * Which decoder reads which model's reports: the built-in ones, plus any a deployment registers
+ * (a new reader model is a decoder and a line here, not a change to the source). A model with
+ * no decoder of its own is read as pcProx-style.
+ */
+export class ReportDecoderRegistry {
+  private readonly decoders = new Map<string, ReportDecoder>(Object.entries(REPORT_DECODERS));
+
+  /** `model` is "vvvv:pppp" (hex, any case). */
+  register(model: string, decoder: ReportDecoder): this {
+    this.decoders.set(model.toLowerCase(), decoder);
+    return this;
+  }
+
+  decoderFor(model: string): ReportDecoder {
+    return this.decoders.get(model.toLowerCase()) ?? decodePcProxReport;
+  }
+}
 
 const KEYBOARD_USAGE_PAGE = 0x01;
 const KEYBOARD_USAGE = 0x06;
@@ -63,7 +82,16 @@ export interface HidBadgeSourceOptions {
   readonly readers: readonly string[];
   readonly log: DiagnosticLog;
   readonly binding?: HidBinding;
+  /** How often the device list is polled for readers plugged in or out. */
   readonly pollMs?: number;
+  readonly decoders?: ReportDecoderRegistry;
+  /**
+   * Readers repeat their report while a badge stays in the field: the same UID again on the same
+   * reader within this window is the same tap. Default 1500 ms.
+   */
+  readonly repeatWindowMs?: number;
+  /** Milliseconds now; tests pass a fake. */
+  readonly now?: () => number;
 }
 
 const nodeHidBinding: HidBinding = {
@@ -74,6 +102,8 @@ const nodeHidBinding: HidBinding = {
 export class HidBadgeSource implements BadgeSource {
   private listener: ((event: BadgeSourceEvent) => void) | null = null;
   private readonly open = new Map<string, { handle: HidDeviceHandle; name: string }>();
+  /** Per reader, the last UID it reported and when. */
+  private readonly lastReport = new Map<string, { uid: string; at: number }>();
   private readonly refused = new Set<string>();
   private timer: ReturnType<typeof setInterval> | null = null;
 
@@ -82,8 +112,8 @@ export class HidBadgeSource implements BadgeSource {
   async start(listener: (event: BadgeSourceEvent) => void): Promise<void> {
     this.listener = listener;
     if (this.options.readers.length === 0) return;
-    this.scan();
-    this.timer = setInterval(() => this.scan(), this.options.pollMs ?? 2000);
+    this.rescan();
+    this.timer = setInterval(() => this.rescan(), this.options.pollMs ?? 2000);
     this.timer.unref?.();
   }
 
@@ -98,6 +128,7 @@ export class HidBadgeSource implements BadgeSource {
       }
     }
     this.open.clear();
+    this.lastReport.clear();
     this.listener = null;
   }
 
@@ -109,7 +140,25 @@ export class HidBadgeSource implements BadgeSource {
     this.listener?.(event);
   }
 
-  private scan(): void {
+  private forget(path: string): void {
+    const entry = this.open.get(path);
+    if (!entry) return;
+    this.open.delete(path);
+    this.lastReport.delete(entry.name);
+    try {
+      entry.handle.close();
+    } catch {
+      // already gone
+    }
+    this.emit({ type: 'reader-lost', readerName: entry.name });
+  }
+
+  /**
+   * Looks at the device list now: opens configured readers that appeared, forgets those that
+   * vanished. Runs on a timer; an OS device-arrival notification may call it too.
+   */
+  rescan(): void {
+    if (!this.listener) return;
     let devices: HidDeviceInfo[];
     try {
       devices = (this.options.binding ?? nodeHidBinding).devices();
@@ -122,6 +171,9 @@ export class HidBadgeSource implements BadgeSource {
       return;
     }
     const wanted = new Set(this.options.readers.map((r) => r.toLowerCase()));
+    // Unplugged without an error from the device (no read was pending): forget it too.
+    const present = new Set(devices.map((d) => d.path).filter(Boolean));
+    for (const path of [...this.open.keys()]) if (!present.has(path)) this.forget(path);
     const byModel = new Map<string, HidDeviceInfo[]>();
     for (const device of devices) {
       const id = idOf(device.vendorId, device.productId);
@@ -162,10 +214,21 @@ export class HidBadgeSource implements BadgeSource {
     }
     this.open.set(path, { handle, name });
     this.emit({ type: 'reader-added', reader: { name, kind: 'hid', cardPresent: false } });
-    const decode = REPORT_DECODERS[id] ?? decodePcProxReport;
+    const decode = (this.options.decoders ?? new ReportDecoderRegistry()).decoderFor(id);
     handle.on('data', (report) => {
-      const uid = decode(Uint8Array.from(report));
+      let uid: string | null;
+      try {
+        uid = decode(Uint8Array.from(report));
+      } catch (error) {
+        // A decoder that chokes on a report must not take the source down.
+        this.options.log.warn('HID report not decoded', { reader: name, error: String(error) });
+        return;
+      }
       if (!uid) return;
+      const now = (this.options.now ?? Date.now)();
+      const last = this.lastReport.get(name);
+      this.lastReport.set(name, { uid, at: now });
+      if (last?.uid === uid && now - last.at < (this.options.repeatWindowMs ?? 1500)) return;
       // A HID tap has no lasting presence: presented, then gone.
       this.emit({
         type: 'badge-presented',
@@ -175,13 +238,7 @@ export class HidBadgeSource implements BadgeSource {
     });
     handle.on('error', () => {
       // Unplugged: forget it; the next scan opens it again when it is back.
-      this.open.delete(path);
-      try {
-        handle.close();
-      } catch {
-        // already gone
-      }
-      this.emit({ type: 'reader-lost', readerName: name });
+      if (this.open.get(path)?.handle === handle) this.forget(path);
     });
   }
 }

@@ -1,102 +1,135 @@
 /**
  * CPS cards through PC/SC: identity, PIN check and signature, each as one short transaction on
  * a context of its own (never held across user input: the PIN is typed between two of them).
- * The card profile's APDUs are the core's; this only connects and moves bytes.
+ * The card profile's APDUs are the core's; this only connects, moves bytes and checks the
+ * certificate chain with node:crypto.
  */
 import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import * as pcsc from 'smartcard';
-import { identifyAtr, type CardProfileId } from '../../core/cards/atr.js';
-import { readCpsCard, readPinTriesLeft, signDigest, verifyPin } from '../../core/cards/cps.js';
-import type { Transmit } from '../../core/cards/uid.js';
+import {
+  identifyAtr,
+  readCpsCard,
+  readPinTriesLeft,
+  signDigest,
+  verifyPin,
+  type CardProfileId,
+  type Transmit,
+} from '../../core/cards/index.js';
+import { toHex } from '../../core/badge.js';
 import type { CardIdentity, CardSession, PinCheck, PinVerifier } from '../../core/ports/index.js';
-import { withTimeout } from './timeout.js';
+import { inTransaction, PcscCardError, type PcscContextLike } from './transaction.js';
 
-interface ConnectedCard {
-  transmit(command: Buffer | number[]): Promise<Buffer | Uint8Array>;
-  disconnect(disposition?: number): void;
-  readonly atr: Buffer | null;
-}
-interface ReaderLike {
-  readonly name: string;
-  readonly atr: Buffer | null;
-  connect(share?: number, protocol?: number): Promise<ConnectedCard>;
-}
+const CPS_PROFILES: readonly CardProfileId[] = ['cps3-contact', 'cps3-contactless', 'cps4'];
 
-/** One short transaction with the card in `readerName`. */
+/**
+ * One short transaction with the CPS card in `readerName`: `work` gets a bounded transmit and
+ * the card's profile (from its ATR). Rejects with a PcscCardError (`code` as in CardError).
+ */
 export async function withCard<T>(
   readerName: string,
   work: (transmit: Transmit, profile: CardProfileId) => Promise<T>,
   timeoutMs = 5000,
+  createContext?: () => PcscContextLike,
 ): Promise<T> {
-  const context = new pcsc.Context();
-  let card: ConnectedCard | null = null;
-  try {
-    const reader = (context.listReaders() as unknown as ReaderLike[]).find((r) => r.name === readerName);
-    if (!reader) throw new Error(`reader "${readerName}" is gone`);
-    card = await withTimeout(
-      reader.connect(pcsc.SCARD_SHARE_SHARED, pcsc.SCARD_PROTOCOL_T0 | pcsc.SCARD_PROTOCOL_T1),
-      timeoutMs,
-      'connecting to the card',
-    );
-    const atr = Uint8Array.from(card.atr ?? reader.atr ?? []);
-    const connected = card;
-    const transmit: Transmit = async (command) =>
-      Uint8Array.from(await withTimeout(connected.transmit(Buffer.from(command)), timeoutMs, 'the card'));
-    return await withTimeout(work(transmit, identifyAtr(atr).profile), timeoutMs * 4, 'the card transaction');
-  } finally {
-    try {
-      card?.disconnect(pcsc.SCARD_LEAVE_CARD);
-    } catch {
-      // already gone
-    }
-    try {
-      context.close();
-    } catch {
-      // already gone
-    }
-  }
-}
-
-/** Trusted roots (and intermediates) from a PEM bundle: policy `cardTrustedRootsFile`. */
-export function loadTrustedCertificates(file: string): X509Certificate[] {
-  if (!file) return [];
-  const pem = readFileSync(file, 'utf8');
-  return [...pem.matchAll(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g)].map(
-    (m) => new X509Certificate(m[0]),
+  return inTransaction(
+    readerName,
+    async (transmit, atr) => {
+      const match = identifyAtr(atr);
+      if (!CPS_PROFILES.includes(match.profile))
+        throw new PcscCardError(
+          'unknown-card',
+          `the card in ${readerName} is not a CPS card: ${match.description}`,
+          false,
+          toHex(atr),
+        );
+      return work(transmit, match.profile);
+    },
+    { timeoutMs, ...(createContext ? { createContext } : {}) },
   );
 }
 
-/** Walks up from the card's certificate through the bundle to a self-signed root. */
+const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
+
+/** Every certificate of a PEM bundle (roots and intermediates). */
+export function parsePemBundle(pem: string): X509Certificate[] {
+  return [...pem.matchAll(PEM_CERTIFICATE)].map((m) => new X509Certificate(m[0]));
+}
+
+/** Trusted roots (and intermediates) from a PEM bundle file: policy `cardTrustedRootsFile`. */
+export function loadTrustedCertificates(file: string): X509Certificate[] {
+  if (!file) return [];
+  return parsePemBundle(readFileSync(file, 'utf8'));
+}
+
+const validAt = (certificate: X509Certificate, now: Date): boolean =>
+  now >= new Date(certificate.validFrom) && now <= new Date(certificate.validTo);
+
+/**
+ * Walks up from the card's certificate through the trusted bundle to a self-signed root: each
+ * link's signature is verified over its DER with the issuer's key, each certificate must be in
+ * its validity period. Anything unparsable is simply not valid.
+ */
 export function chainIsValid(
   der: Uint8Array,
   trusted: readonly X509Certificate[],
   now = new Date(),
 ): boolean {
-  let current = new X509Certificate(Buffer.from(der));
-  for (let depth = 0; depth < 5; depth += 1) {
-    if (now < new Date(current.validFrom) || now > new Date(current.validTo)) return false;
-    const issuer = trusted.find(
-      (candidate) => current.checkIssued(candidate) && current.verify(candidate.publicKey),
-    );
+  let current: X509Certificate;
+  try {
+    current = new X509Certificate(Buffer.from(der));
+  } catch {
+    return false;
+  }
+  for (let depth = 0; depth < 6; depth += 1) {
+    if (!validAt(current, now)) return false;
+    const subject = current;
+    const issuer = trusted.find((candidate) => {
+      try {
+        return subject.checkIssued(candidate) && subject.verify(candidate.publicKey);
+      } catch {
+        return false;
+      }
+    });
     if (!issuer) return false;
-    if (issuer.checkIssued(issuer) && issuer.verify(issuer.publicKey)) return true;
+    if (issuer.checkIssued(issuer) && issuer.verify(issuer.publicKey)) return validAt(issuer, now);
     current = issuer;
   }
   return false;
 }
 
+export interface PcscCardSessionOptions {
+  /** Bound on connecting and on each APDU; a whole call gets four times as long. Default 5 s. */
+  readonly timeoutMs?: number;
+  /** How a PC/SC context is made; tests may pass a fake. */
+  readonly createContext?: () => PcscContextLike;
+}
+
 export class PcscCardSession implements CardSession, PinVerifier {
-  /** What was read from each reader's card: its PIN reference and certificate. */
+  /** What was last read from each reader's card: its PIN reference and certificate. */
   private readonly cache = new Map<
     string,
     { serial: string; pinReference: number; certificate: Uint8Array }
   >();
+  private readonly trusted: readonly X509Certificate[];
 
-  constructor(private readonly trusted: readonly X509Certificate[] = []) {}
+  /**
+   * @param trusted the IGC-Santé roots (and intermediates) policy trusts: PEM text (one or more
+   *   certificates each) or parsed certificates.
+   */
+  constructor(
+    trusted: readonly (string | X509Certificate)[] = [],
+    private readonly options: PcscCardSessionOptions = {},
+  ) {
+    this.trusted = trusted.flatMap((t) => (typeof t === 'string' ? parsePemBundle(t) : [t]));
+  }
 
+  private withCard<T>(readerName: string, work: (transmit: Transmit, profile: CardProfileId) => Promise<T>) {
+    return withCard(readerName, work, this.options.timeoutMs ?? 5000, this.options.createContext);
+  }
+
+  /** Serial, holder, tries left (VERIFY without data: no try spent) and chain status, in one transaction. */
   async readIdentity(readerName: string): Promise<CardIdentity> {
-    return withCard(readerName, async (transmit, profile) => {
+    return this.withCard(readerName, async (transmit, profile) => {
       const data = await readCpsCard(transmit, profile);
       this.cache.set(readerName, {
         serial: data.serial,
@@ -118,26 +151,37 @@ export class PcscCardSession implements CardSession, PinVerifier {
     });
   }
 
+  /**
+   * Exactly one VERIFY, never retried, whatever happens. The PIN's bytes stay the caller's (the
+   * core zeroes its own command buffer); they are in no message and no log.
+   */
   async verifyPin(readerName: string, pin: Uint8Array): Promise<PinCheck> {
     try {
-      return await withCard(readerName, (transmit, profile) =>
-        verifyPin(transmit, profile, this.cache.get(readerName)?.pinReference ?? 0x01, pin),
-      );
+      return await this.withCard(readerName, async (transmit, profile) => {
+        // The PIN reference comes from the card's AODF, read with its identity; a card verified
+        // without that read first (a caller that skipped readIdentity) gets its holder PIN
+        // reference read now, which spends nothing.
+        const pinReference =
+          this.cache.get(readerName)?.pinReference ?? (await readCpsCard(transmit, profile)).pinReference;
+        return verifyPin(transmit, profile, pinReference, pin);
+      });
     } catch (error) {
-      return /gone|removed|no smart card/i.test(String(error))
-        ? { ok: false, reason: 'card-removed' }
-        : { ok: false, reason: 'card-error' };
+      if (error instanceof PcscCardError && (error.code === 'card-removed' || error.code === 'timeout'))
+        return { ok: false, reason: error.code };
+      return { ok: false, reason: 'card-error' };
     }
   }
 
+  /** PKCS#1 v1.5 signature of a SHA-256 digest by the authentication key (after a verified PIN). */
   signDigest(readerName: string, digest: Uint8Array): Promise<Uint8Array> {
-    return withCard(readerName, (transmit, profile) => signDigest(transmit, profile, digest));
+    return this.withCard(readerName, (transmit, profile) => signDigest(transmit, profile, digest));
   }
 
+  /** The authentication certificate (DER) read with the identity, or read now. */
   async authenticationCertificate(readerName: string): Promise<Uint8Array> {
     const cached = this.cache.get(readerName);
     if (cached) return cached.certificate;
-    return withCard(
+    return this.withCard(
       readerName,
       async (transmit, profile) => (await readCpsCard(transmit, profile)).authCertificate,
     );

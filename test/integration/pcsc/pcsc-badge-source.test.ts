@@ -8,16 +8,28 @@ import { PcscBadgeSource } from '../../../app/adapters/pcsc/pcsc-badge-source.js
 import { silentLog } from '../../../app/adapters/log/winston-log.js';
 import type { BadgeSourceEvent } from '../../../app/core/ports/index.js';
 import { startPcscd, type RunningPcscd } from '../../harness/pcscd.js';
-import { VirtualUidBadge, VpcdConnection, type VirtualCard } from '../../harness/vcard/index.js';
+import { createCardPki, type CardPki } from '../../harness/pki.js';
+import {
+  VirtualCps3Card,
+  VirtualUidBadge,
+  VpcdConnection,
+  type VirtualCard,
+} from '../../harness/vcard/index.js';
 import { EventLog } from '../../harness/wait.js';
 
 const READER = 'Virtual PCD 00 00';
+/** Two vpcd reader entries (the second one is unplugged and plugged back); these tests restart pcscd. */
+const PCSCD = { readers: 2, takeOver: true } as const;
+const SECOND_READER = ['Virtual PCD #2 00 00', 'Virtual PCD #2 00 01'];
+const SECOND_READER_PORT = 35965;
 let pcscd: RunningPcscd;
+let pki: CardPki;
 const sources: PcscBadgeSource[] = [];
 const connections: VpcdConnection[] = [];
 
 beforeAll(async () => {
-  pcscd = await startPcscd();
+  pcscd = await startPcscd(PCSCD);
+  pki = await createCardPki();
 });
 afterEach(async () => {
   await Promise.all(connections.splice(0).map((c) => c.remove()));
@@ -171,9 +183,135 @@ describe('PC/SC badge source (real pcscd, vpcd reader)', () => {
     await pcscd.stop();
     const { log } = await startSource({ maxBackoffMs: 500 });
     await log.waitFor((e) => e.type === 'source-status' && e.available === false, 'the outage', 10_000, 0);
-    pcscd = await startPcscd();
+    pcscd = await startPcscd(PCSCD);
     await log.waitFor((e) => e.type === 'reader-added' && e.reader.name === READER, 'the reader', 15_000);
     await card(new VirtualUidBadge('04A1B2C3D4E5F6')).insert();
     await log.waitFor(presented, 'a tap');
+  });
+  it('presents a CPS card by its serial, as a contact card, and its removal with the same ID', async () => {
+    const { log } = await startSource();
+    const cps = await VirtualCps3Card.create({
+      holder: { surname: 'Durand', givenName: 'Paul', nationalId: '810001234567', profession: 'Médecin' },
+      pki,
+      serialDigits: '27182818',
+    });
+    const connection = card(cps);
+    await connection.insert();
+    expect(await log.waitFor(presented, 'the CPS card')).toEqual({
+      type: 'badge-presented',
+      badge: { badgeId: '8025000001271828187', kind: 'cps-card', readerName: READER, contact: true },
+    });
+    expect(cps.pinTriesLeft).toBe(3);
+    await connection.remove();
+    expect(await log.waitFor(removed, 'the removal')).toEqual({
+      type: 'badge-removed',
+      badgeId: '8025000001271828187',
+      readerName: READER,
+    });
+  });
+
+  it('says a reader is lost when it is unplugged, and takes taps on it again once it is back', async () => {
+    if (!pcscd.ours) throw new Error('this test re-plugs a vpcd reader: it needs a pcscd of its own');
+    const { source, log } = await startSource();
+    await log.waitFor(
+      (e) => e.type === 'reader-added' && e.reader.name === SECOND_READER[0],
+      'the second reader',
+      10_000,
+      0,
+    );
+    const resting = new VpcdConnection(new VirtualUidBadge('04A1B2C3'), { port: SECOND_READER_PORT });
+    connections.push(resting);
+    await resting.insert();
+    await log.waitFor((e) => presented(e) && e.badge.readerName === SECOND_READER[0], 'the badge on it');
+    const since = log.events.length;
+    await pcscd.unplug(1);
+    for (const name of SECOND_READER)
+      await log.waitFor(
+        (e) => e.type === 'reader-lost' && e.readerName === name,
+        `${name} lost`,
+        15_000,
+        since,
+      );
+    // Its badge went with it, said before the reader itself.
+    const lostAt = log.events.findIndex((e, i) => i >= since && e.type === 'reader-lost');
+    const removedAt = log.events.findIndex((e, i) => i >= since && removed(e) && e.badgeId === '04A1B2C3');
+    expect(removedAt).toBeGreaterThanOrEqual(since);
+    expect(removedAt).toBeLessThan(lostAt);
+    expect(source.readers().map((r) => r.name)).not.toContain(SECOND_READER[0]);
+    expect(source.readers().map((r) => r.name)).toContain(READER);
+
+    await pcscd.replug(1);
+    await log.waitFor(
+      (e) => e.type === 'reader-added' && e.reader.name === SECOND_READER[0],
+      'the reader back',
+      15_000,
+      since,
+    );
+    const tap = new VpcdConnection(new VirtualUidBadge('04D4E5F6'), { port: SECOND_READER_PORT });
+    connections.push(tap);
+    await tap.insert();
+    await log.waitFor(
+      (e) => presented(e) && e.badge.badgeId === '04D4E5F6',
+      'a tap on the re-plugged reader',
+      10_000,
+      since,
+    );
+  });
+
+  it('loses nothing when pcscd is killed while the source runs: the badge on the reader is removed, each later tap seen once', async () => {
+    if (!pcscd.ours) throw new Error('this test kills pcscd: it needs a pcscd of its own');
+    const { log } = await startSource({ maxBackoffMs: 500 });
+    const resting = card(new VirtualUidBadge('04112233'));
+    await resting.insert();
+    await log.waitFor(
+      (e) => presented(e) && e.badge.badgeId === '04112233',
+      'the badge on the reader',
+      10_000,
+      0,
+    );
+    const since = log.events.length;
+    await pcscd.restart('SIGKILL');
+    await log.waitFor((e) => e.type === 'source-status' && e.available, 'the recovery', 15_000, since);
+    // vpcd dropped the card's connection with pcscd: after the recovery the reader is empty.
+    await log.waitFor(
+      (e) => removed(e) && e.badgeId === '04112233',
+      'the removal found on recovery',
+      10_000,
+      since,
+    );
+    const uids = ['04000001', '04000002', '04000003'];
+    for (const uid of uids) {
+      const badge = card(new VirtualUidBadge(uid));
+      await badge.insert();
+      await log.waitFor((e) => presented(e) && e.badge.badgeId === uid, `the tap of ${uid}`, 10_000, since);
+      await badge.remove();
+      await log.waitFor((e) => removed(e) && e.badgeId === uid, `the removal of ${uid}`, 10_000, since);
+    }
+    const after = log.events.slice(since);
+    for (const uid of uids)
+      expect(after.filter((e) => presented(e) && e.badge.badgeId === uid)).toHaveLength(1);
+    expect(after.filter((e) => e.type === 'reader-lost')).toEqual([]);
+  });
+
+  it('re-synchronises on request (resume from sleep) and reports only what changed', async () => {
+    const { source, log } = await startSource();
+    const resting = card(new VirtualUidBadge('04AABBCC'));
+    await resting.insert();
+    await log.waitFor((e) => presented(e) && e.badge.badgeId === '04AABBCC', 'the badge', 10_000, 0);
+    const since = log.events.length;
+    source.resync();
+    // Nothing changed: the badge still there is not presented again. A tap after it is seen.
+    const other = new VpcdConnection(new VirtualUidBadge('04DDEEFF'), { port: 35964 });
+    connections.push(other);
+    await other.insert();
+    await log.waitFor(
+      (e) => presented(e) && e.badge.badgeId === '04DDEEFF',
+      'a tap after the resync',
+      10_000,
+      since,
+    );
+    expect(
+      log.events.slice(since).filter((e) => e.type !== 'badge-presented' || e.badge.badgeId !== '04DDEEFF'),
+    ).toEqual([]);
   });
 });

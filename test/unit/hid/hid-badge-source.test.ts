@@ -10,6 +10,7 @@ import {
   type HidBinding,
   type HidDeviceHandle,
   type HidDeviceInfo,
+  ReportDecoderRegistry,
 } from '../../../app/adapters/hid/hid-badge-source.js';
 import { silentLog } from '../../../app/adapters/log/winston-log.js';
 import type { BadgeSourceEvent } from '../../../app/core/ports/index.js';
@@ -49,9 +50,18 @@ const pcProx = (overrides: Partial<HidDeviceInfo> = {}): HidDeviceInfo => ({
   ...overrides,
 });
 
-async function start(hid: FakeHid): Promise<{ events: BadgeSourceEvent[]; source: HidBadgeSource }> {
+async function start(
+  hid: FakeHid,
+  options: Partial<ConstructorParameters<typeof HidBadgeSource>[0]> = {},
+): Promise<{ events: BadgeSourceEvent[]; source: HidBadgeSource }> {
   const events: BadgeSourceEvent[] = [];
-  const source = new HidBadgeSource({ readers: ['0C27:3BFA'], log: silentLog, binding: hid, pollMs: 60_000 });
+  const source = new HidBadgeSource({
+    readers: ['0C27:3BFA'],
+    log: silentLog,
+    binding: hid,
+    pollMs: 60_000,
+    ...options,
+  });
   await source.start((e) => events.push(e));
   return { events, source };
 }
@@ -103,7 +113,7 @@ describe('HID badge source', () => {
     const { events, source } = await start(hid);
     hid.opened.get('/dev/hidraw3')!.emit('error', new Error('could not read from HID device'));
     expect(events.at(-1)).toEqual({ type: 'reader-lost', readerName: 'pcProx Plus (0c27:3bfa)' });
-    (source as unknown as { scan(): void }).scan();
+    source.rescan();
     expect(events.at(-1)).toEqual({
       type: 'reader-added',
       reader: { name: 'pcProx Plus (0c27:3bfa)', kind: 'hid', cardPresent: false },
@@ -111,5 +121,71 @@ describe('HID badge source', () => {
     hid.opened.get('/dev/hidraw3')!.report([32, 0x44, 0x33, 0x22, 0x11, 0, 0, 0]);
     expect(events.at(-2)).toMatchObject({ type: 'badge-presented', badge: { badgeId: '11223344' } });
     await source.stop();
+  });
+
+  it('reports a reader that vanished from the device list without an error, and nothing after stop', async () => {
+    const hid = new FakeHid();
+    hid.list = [pcProx()];
+    const { events, source } = await start(hid);
+    hid.list = [];
+    source.rescan();
+    expect(events.at(-1)).toEqual({ type: 'reader-lost', readerName: 'pcProx Plus (0c27:3bfa)' });
+    expect(hid.opened.get('/dev/hidraw3')!.closed).toBe(true);
+    expect(source.readers()).toEqual([]);
+    hid.list = [pcProx()];
+    source.rescan();
+    expect(source.readers()).toHaveLength(1);
+    await source.stop();
+    const count = events.length;
+    hid.opened.get('/dev/hidraw3')!.report([32, 0x44, 0x33, 0x22, 0x11]);
+    hid.opened.get('/dev/hidraw3')!.emit('error', new Error('gone'));
+    expect(events).toHaveLength(count);
+  });
+
+  it('counts a badge held in the field (the reader repeating its report) as one tap, and a later tap as another', async () => {
+    const hid = new FakeHid();
+    hid.list = [pcProx()];
+    let now = 10_000;
+    const { events } = await start(hid, { now: () => now, repeatWindowMs: 1500 });
+    const reader = hid.opened.get('/dev/hidraw3')!;
+    const presentedCount = (): number => events.filter((e) => e.type === 'badge-presented').length;
+    reader.report([32, 0x44, 0x33, 0x22, 0x11]);
+    for (let i = 0; i < 5; i += 1) {
+      now += 250;
+      reader.report([32, 0x44, 0x33, 0x22, 0x11]);
+    }
+    expect(presentedCount()).toBe(1);
+    now += 2000;
+    reader.report([32, 0x44, 0x33, 0x22, 0x11]);
+    expect(presentedCount()).toBe(2);
+    // Another badge at once is another tap.
+    now += 100;
+    reader.report([32, 0x88, 0x77, 0x66, 0x55]);
+    expect(presentedCount()).toBe(3);
+  });
+
+  it('reads each model with the decoder registered for it, and survives a decoder that throws', async () => {
+    const hid = new FakeHid();
+    hid.list = [pcProx({ vendorId: 0x1234, productId: 0x0001, path: '/dev/hidraw5', product: 'Other' })];
+    // This model sends ASCII hex, terminated by a zero byte.
+    const asciiHex = (report: Uint8Array): string | null => {
+      const end = report.indexOf(0);
+      const text = Buffer.from(report.subarray(0, end < 0 ? report.length : end)).toString('ascii');
+      if (text === 'boom') throw new Error('unexpected report');
+      return /^[0-9A-F]{8,20}$/.test(text) ? text : null;
+    };
+    const { events } = await start(hid, {
+      readers: ['1234:0001'],
+      decoders: new ReportDecoderRegistry().register('1234:0001', asciiHex),
+    });
+    const reader = hid.opened.get('/dev/hidraw5')!;
+    reader.report([...Buffer.from('boom'), 0]);
+    reader.report([...Buffer.from('04A1B2C3D4E5F6'), 0]);
+    expect(events.filter((e) => e.type === 'badge-presented')).toEqual([
+      {
+        type: 'badge-presented',
+        badge: { badgeId: '04A1B2C3D4E5F6', kind: 'hid', readerName: 'Other (1234:0001)', contact: false },
+      },
+    ]);
   });
 });

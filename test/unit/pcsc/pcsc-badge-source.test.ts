@@ -1,0 +1,174 @@
+/**
+ * The PC/SC badge source against a fake PC/SC context: what real pcscd makes hard to provoke on
+ * demand — a badge swapped for another while the source was busy, no service at all at start,
+ * reader-name byte-order rules given as patterns.
+ */
+import { describe, expect, it } from '@jest/globals';
+import * as pcsc from 'smartcard';
+import { silentLog } from '../../../app/adapters/log/winston-log.js';
+import { PcscBadgeSource } from '../../../app/adapters/pcsc/pcsc-badge-source.js';
+import type { PcscContextLike, PcscReaderHandle } from '../../../app/adapters/pcsc/transaction.js';
+import type { BadgeSourceEvent } from '../../../app/core/ports/index.js';
+import { VirtualUidBadge } from '../../harness/vcard/index.js';
+import { EventLog } from '../../harness/wait.js';
+
+/** What the fake service knows: readers, the badge on each, and pcsc-lite's event counter. */
+class FakeService {
+  up = true;
+  readonly readers = new Map<string, { badge: VirtualUidBadge | null; events: number }>();
+  private wake: (() => void)[] = [];
+
+  state(name: string): number {
+    const reader = this.readers.get(name);
+    if (!reader) return pcsc.SCARD_STATE_UNKNOWN;
+    const presence = reader.badge ? pcsc.SCARD_STATE_PRESENT : pcsc.SCARD_STATE_EMPTY;
+    return presence | (reader.events << 16);
+  }
+
+  /** Puts a badge down, takes it away, or swaps it, counting each card event as pcsc-lite does. */
+  set(name: string, badge: VirtualUidBadge | null, events = 1): void {
+    const reader = this.readers.get(name) ?? { badge: null, events: 0 };
+    this.readers.set(name, { badge, events: reader.events + events });
+    this.changed();
+  }
+
+  changed(): void {
+    for (const wake of this.wake.splice(0)) wake();
+  }
+
+  waitForWake(): Promise<void> {
+    return new Promise((resolve) => this.wake.push(resolve));
+  }
+
+  context(): PcscContextLike {
+    if (!this.up) throw new Error('PC/SC service not running');
+    let cancelled: (() => void) | null = null;
+    return {
+      listReaders: (): PcscReaderHandle[] =>
+        [...this.readers].map(([name, reader]) => ({
+          name,
+          atr: reader.badge ? Buffer.from(reader.badge.atr) : null,
+          connect: async () => {
+            const badge = this.readers.get(name)?.badge;
+            if (!badge) throw new Error('No smart card present');
+            return {
+              atr: Buffer.from(badge.atr),
+              transmit: async (command: Buffer | number[]) =>
+                Buffer.from(badge.process(Uint8Array.from(command))),
+              disconnect: () => undefined,
+            };
+          },
+        })),
+      waitForChange: async (states, timeout) => {
+        for (;;) {
+          if (!this.up) throw new Error('PC/SC service stopped');
+          const changes = states
+            .filter((s) => !s.name.includes('PnP'))
+            .filter((s) => s.state !== this.state(s.name))
+            .map((s) => ({
+              name: s.name,
+              state: this.state(s.name) | pcsc.SCARD_STATE_CHANGED,
+              atr: this.atr(s.name),
+            }));
+          if (changes.length) return changes;
+          const outcome = await Promise.race([
+            this.waitForWake().then(() => 'changed' as const),
+            new Promise<'cancelled'>((resolve) => (cancelled = () => resolve('cancelled'))),
+            new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), Math.min(timeout, 50))),
+          ]);
+          if (outcome === 'cancelled') return null;
+          if (outcome === 'timeout') return [];
+        }
+      },
+      cancel: () => cancelled?.(),
+      close: () => undefined,
+    };
+  }
+
+  private atr(name: string): Buffer | null {
+    const badge = this.readers.get(name)?.badge;
+    return badge ? Buffer.from(badge.atr) : null;
+  }
+}
+
+async function started(
+  service: FakeService,
+  options: Partial<ConstructorParameters<typeof PcscBadgeSource>[0]> = {},
+) {
+  const log = new EventLog<BadgeSourceEvent>();
+  const source = new PcscBadgeSource({
+    log: silentLog,
+    createContext: () => service.context(),
+    maxBackoffMs: 50,
+    ...options,
+  });
+  await source.start(log.push);
+  return { source, log };
+}
+
+const presented = (id: string) => (e: BadgeSourceEvent) =>
+  e.type === 'badge-presented' && e.badge.badgeId === id;
+
+describe('PC/SC badge source (fake PC/SC service)', () => {
+  it('sees a badge swapped for another between two watches as a removal and a new tap', async () => {
+    const service = new FakeService();
+    service.set('Reader A', new VirtualUidBadge('04A1B2C3'));
+    const { source, log } = await started(service);
+    await log.waitFor(presented('04A1B2C3'), 'the first badge', 2000, 0);
+    // Out, and another in, faster than one watch: present before, present after, two events counted.
+    service.set('Reader A', new VirtualUidBadge('04D4E5F6'), 2);
+    await log.waitFor(presented('04D4E5F6'), 'the second badge', 2000, 0);
+    expect(log.events.filter((e) => e.type.startsWith('badge'))).toEqual([
+      expect.objectContaining({ type: 'badge-presented' }),
+      { type: 'badge-removed', badgeId: '04A1B2C3', readerName: 'Reader A' },
+      expect.objectContaining({ type: 'badge-presented' }),
+    ]);
+    // The same badge lifted and put back as fast is a second tap too.
+    service.set('Reader A', new VirtualUidBadge('04D4E5F6'), 2);
+    await log.waitFor(
+      () => log.events.filter((e) => presented('04D4E5F6')(e)).length === 2,
+      'the same badge tapped again',
+      2000,
+      0,
+    );
+    await source.stop();
+  });
+
+  it('starts at once without a service, says so, and picks the readers up when it appears', async () => {
+    const service = new FakeService();
+    service.up = false;
+    service.set('Reader A', null);
+    const { source, log } = await started(service);
+    await log.waitFor((e) => e.type === 'source-status' && !e.available, 'the outage', 2000, 0);
+    expect(source.readers()).toEqual([]);
+    service.up = true;
+    await log.waitFor(
+      (e) => e.type === 'reader-added' && e.reader.name === 'Reader A',
+      'the reader',
+      2000,
+      0,
+    );
+    service.set('Reader A', new VirtualUidBadge('04A1B2C3'));
+    await log.waitFor(presented('04A1B2C3'), 'a tap');
+    expect(log.events.filter((e) => e.type === 'source-status')).toHaveLength(2);
+    await source.stop();
+  });
+
+  it('applies byte-order rules given as reader-name patterns, first match first', async () => {
+    const service = new FakeService();
+    service.set('ACS ACR1252 PICC 00 00', new VirtualUidBadge('F6E5D4C3B2A104'));
+    service.set('Identiv uTrust 00 00', new VirtualUidBadge('04A1B2C3D4E5F6'));
+    const { source, log } = await started(service, {
+      uidByteOrder: [{ reader: /^ACS ACR12/, order: 'reversed' }, 'Identiv=as-read'],
+    });
+    await log.waitFor(
+      () => log.events.filter((e) => e.type === 'badge-presented').length === 2,
+      'both badges',
+      2000,
+      0,
+    );
+    const ids = log.events.flatMap((e) => (e.type === 'badge-presented' ? [e.badge.badgeId] : []));
+    expect(ids).toEqual(['04A1B2C3D4E5F6', '04A1B2C3D4E5F6']);
+    await source.stop();
+  });
+});
