@@ -19,9 +19,9 @@ step "typecheck" npm run --silent typecheck
 step "lint" npx --no-install eslint --max-warnings 0 .
 step "format" npx --no-install prettier --check --log-level warn .
 
-# The keyring tests need a session bus and an unlocked Secret Service; the wrapper provides one.
-runner=()
-[[ -x test/harness/with-keyring.sh ]] && runner=(test/harness/with-keyring.sh)
+# The PC/SC tests get a pcscd sandbox of their own (isolated.sh: no clash with a system pcscd or
+# another run); the keyring tests need a session bus and an unlocked Secret Service (with-keyring.sh).
+runner=(test/harness/isolated.sh test/harness/with-keyring.sh)
 echo "== jest" >&2
 "${runner[@]}" "$NODE" --experimental-vm-modules node_modules/jest/bin/jest.js --ci --runInBand \
   --json --outputFile=test-artifacts/jest.json "$@" || status=1
