@@ -11,6 +11,8 @@ export interface BenchReport {
     readonly os: string;
   };
   readonly chain: string;
+  /** What each part of the chain was in this run (reader, card, IdP, vault). */
+  readonly parts?: Readonly<Record<string, string | null>>;
   readonly runs: number;
   readonly measures: readonly MeasureResult[];
   readonly idle: {
@@ -40,6 +42,7 @@ export function formatTable(report: BenchReport): string {
     'max ms',
     'floor p50',
     'floor p95',
+    'ratio p50',
     'ratio p95',
     'target',
     'ok',
@@ -52,21 +55,33 @@ export function formatTable(report: BenchReport): string {
     ms(m.measured.max),
     m.floor ? ms(m.floor.p50) : '',
     m.floor ? ms(m.floor.p95) : '',
+    m.ratio ? x(m.ratio.p50) : '',
     m.ratio ? x(m.ratio.p95) : '',
     m.target,
     m.meetsTarget ? 'yes' : 'NO',
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) =>
-    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+    cells
+      .map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!)))
+      .join('  ')
+      .trimEnd();
   const out = [
     `Relève bench — ${report.date} — ${report.machine.cpus} (${report.machine.cores} cores, ${report.machine.memoryGiB} GiB), Node ${report.machine.node}`,
     `chain: ${report.chain}; ${report.runs} runs per measure`,
-    '',
-    line(header),
-    line(widths.map((w) => '-'.repeat(w))),
-    ...rows.map(line),
   ];
+  for (const [part, what] of Object.entries(report.parts ?? {})) if (what) out.push(`  ${part}: ${what}`);
+  out.push('', line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line));
+  const floors = report.measures.filter((m) => m.floorLabel || m.apdus);
+  if (floors.length) {
+    out.push('', 'floors (the same work done directly, same run):');
+    for (const m of floors) {
+      const apdus = m.apdus
+        ? ` [APDUs per step: agent ${m.apdus.measured ?? '—'}, floor ${m.apdus.floor ?? '—'}]`
+        : '';
+      out.push(`  ${m.label}: ${m.floorLabel ?? 'no floor'}${apdus}`);
+    }
+  }
   if (report.idle) {
     out.push(
       '',
@@ -79,7 +94,9 @@ export function formatTable(report: BenchReport): string {
       `soak: ${report.soak.tapsMade} taps made, ${report.soak.tapsSeen} seen, ${report.soak.lost} lost; card connect → agent event p50 ${ms(report.soak.connectToEventMs.p50)} ms, p95 ${ms(report.soak.connectToEventMs.p95)} ms`,
     );
   }
-  if (report.notMeasured.length) out.push('', `not measured yet: ${report.notMeasured.join('; ')}`);
+  if (report.notMeasured.length) {
+    out.push('', 'not measured:', ...report.notMeasured.map((what) => `  - ${what}`));
+  }
   return out.join('\n');
 }
 

@@ -35,8 +35,28 @@ export interface Measure {
   readonly samples: readonly number[];
   /** The unavoidable work done directly, same run; null when the measure has no floor. */
   readonly floorSamples: readonly number[] | null;
+  /** What the floor is, in words ("GET UID sent straight through PC/SC"). */
+  readonly floorLabel?: string;
+  /** APDUs per step (median over the runs), for the agent and for its floor, when the step has any. */
+  readonly apdus?: ApduCounts;
   /** Passes the target? Computed from the distributions. */
   readonly check: (measured: Distribution, floor: Distribution | null) => boolean;
+}
+
+export interface ApduCounts {
+  readonly measured: number | null;
+  readonly floor: number | null;
+}
+
+/** measured / floor, or NaN when the floor is not a positive number. */
+export function ratioTo(measured: number, floor: number): number {
+  return Number.isFinite(measured) && Number.isFinite(floor) && floor > 0 ? measured / floor : Number.NaN;
+}
+
+/** The median of counts (APDUs per step), null when there are none. */
+export function medianCount(counts: readonly (number | null)[]): number | null {
+  const known = counts.filter((c): c is number => c !== null).sort((a, b) => a - b);
+  return known.length ? percentile(known, 50) : null;
 }
 
 export interface MeasureResult {
@@ -48,6 +68,8 @@ export interface MeasureResult {
   readonly floor: Distribution | null;
   /** measured p50 / floor p50 and p95 / p95: what is compared across machines. */
   readonly ratio: { readonly p50: number; readonly p95: number } | null;
+  readonly floorLabel: string | null;
+  readonly apdus: ApduCounts | null;
   readonly meetsTarget: boolean;
   readonly samples: readonly number[];
 }
@@ -62,7 +84,9 @@ export function summarise(measure: Measure): MeasureResult {
     unit: 'ms',
     measured,
     floor,
-    ratio: floor ? { p50: measured.p50 / floor.p50, p95: measured.p95 / floor.p95 } : null,
+    ratio: floor ? { p50: ratioTo(measured.p50, floor.p50), p95: ratioTo(measured.p95, floor.p95) } : null,
+    floorLabel: measure.floorLabel ?? null,
+    apdus: measure.apdus ?? null,
     meetsTarget: measure.check(measured, floor),
     samples: measure.samples,
   };
