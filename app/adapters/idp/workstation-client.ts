@@ -12,11 +12,19 @@ import { z } from 'zod';
 import type { SecretStore } from '../../core/ports/secret-store.js';
 
 export const CLIENT_GRANT_TYPES = [
+  'authorization_code',
   'password',
   'urn:ietf:params:oauth:grant-type:jwt-bearer',
   'refresh_token',
   'urn:openid:params:grant-type:ciba',
 ] as const;
+
+/**
+ * Badge enrollment's redirect (RFC 8252 §7.3): a loopback URI registered without a port; the IdP
+ * accepts it with whatever ephemeral port the agent's listener got.
+ */
+export const ENROLLMENT_REDIRECT_PATH = '/releve/enrollment';
+export const ENROLLMENT_REDIRECT_URI = `http://127.0.0.1${ENROLLMENT_REDIRECT_PATH}`;
 
 const jwkSchema = z.looseObject({
   kty: z.string(),
@@ -113,7 +121,9 @@ async function register(options: WorkstationClientOptions): Promise<WorkstationC
       client_name: options.clientName,
       application_type: 'native',
       grant_types: [...CLIENT_GRANT_TYPES],
-      response_types: [],
+      // The authorization code flow only for badge enrollment, through the system browser.
+      response_types: ['code'],
+      redirect_uris: [ENROLLMENT_REDIRECT_URI],
       token_endpoint_auth_method: 'private_key_jwt',
       token_endpoint_auth_signing_alg: 'ES256',
       jwks: { keys: [{ ...clientKey.publicJwk, kid: clientKeyId, alg: 'ES256', use: 'sig' }] },

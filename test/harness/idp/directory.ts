@@ -1,7 +1,7 @@
 /**
  * The reference IdP's directory: the test people (test/harness/people.ts) with their badges and
- * PINs, the PIN lockout, and badge enrollment. In memory, per IdP instance, so tests do not
- * share lockout state.
+ * PINs, their directory passwords (the interactive login of badge enrollment), the PIN lockout,
+ * and badge enrollment. In memory, per IdP instance, so tests do not share lockout state.
  */
 import { timingSafeEqual } from 'node:crypto';
 import { TEST_PEOPLE, type TestPerson } from '../people.js';
@@ -17,7 +17,19 @@ export interface DirectoryPerson {
   /** Canonical upper-case hex UIDs of the person's RFID badges. */
   readonly badgeUids: readonly string[];
   readonly pin: string;
+  /**
+   * The directory (AD/LDAP) password, typed once at the IdP's login page to enroll a badge.
+   * Absent: the person cannot log in interactively.
+   */
+  readonly password?: string;
 }
+
+/** The test people's directory passwords (fictional), by person ID. */
+export const DIRECTORY_PASSWORDS: Readonly<Record<string, string>> = {
+  'claire.martin': 'Infirmiere-2026',
+  'paul.durand': 'Medecin-2026',
+  'sophie.petit': 'Aide-2026',
+};
 
 /** The outcome of one PIN check; the lockout counts per person, across all their badges. */
 export type PinAttempt =
@@ -52,6 +64,9 @@ function fromTestPerson(person: TestPerson): DirectoryPerson {
     profession: person.profession ?? 'Professionnel de santé',
     badgeUids: [person.badgeUid, ...extraBadges],
     pin: person.pin,
+    ...(DIRECTORY_PASSWORDS[person.personId] !== undefined
+      ? { password: DIRECTORY_PASSWORDS[person.personId] }
+      : {}),
   };
 }
 
@@ -130,6 +145,13 @@ export class Directory {
     }
     this.failures.set(person.personId, state);
     return { outcome: 'wrong-pin', triesLeft: this.maxPinFailures - state.consecutive };
+  }
+
+  /** The interactive login (person ID + directory password); null when either is wrong. */
+  checkPassword(personId: string, password: string): DirectoryPerson | null {
+    const person = this.people.get(personId.trim());
+    if (!person || person.password === undefined) return null;
+    return sameSecret(password, person.password) ? person : null;
   }
 
   /** Binds a badge to a person and sets the PIN of their badges (the enrollment API). */

@@ -66,6 +66,25 @@ declare module 'oidc-provider' {
     readonly params: Record<string, unknown>;
   }
 
+  export interface InteractionDetails {
+    readonly uid: string;
+    readonly prompt: { readonly name: string; readonly reasons: readonly string[] };
+    readonly params: Record<string, unknown>;
+    readonly session?: { readonly accountId?: string };
+  }
+
+  export interface InteractionResult {
+    readonly login?: {
+      readonly accountId: string;
+      readonly acr?: string;
+      readonly amr?: string[];
+      readonly remember?: boolean;
+    };
+    readonly consent?: { readonly grantId: string };
+    readonly error?: string;
+    readonly error_description?: string;
+  }
+
   export interface ProviderEvents {
     on(event: string, listener: (...args: unknown[]) => void): void;
   }
@@ -91,6 +110,13 @@ declare module 'oidc-provider' {
     ): Promise<void>;
     on(event: string, listener: (...args: unknown[]) => void): void;
     urlFor(name: string): string;
+    interactionDetails(req: IncomingMessage, res: ServerResponse): Promise<InteractionDetails>;
+    interactionFinished(
+      req: IncomingMessage,
+      res: ServerResponse,
+      result: InteractionResult,
+      options?: { mergeWithLastSubmission?: boolean },
+    ): Promise<void>;
     readonly Grant: new (fields: { accountId: string; clientId: string }) => GrantInstance;
     readonly AccessToken: { find(value: string): Promise<AccessTokenInstance | undefined> };
     readonly BackchannelAuthenticationRequest: {

@@ -13,7 +13,10 @@
  * - e-CPS: OpenID CIBA in poll mode (`login_hint` = national ID, `binding_message`), approved or
  *   denied by the test through `approve()` / `deny()`, standing in for the e-CPS app;
  * - refresh tokens, rotated on every use (a used one is refused);
- * - the enrollment API: `POST /badges` with the person's access token, `{ badgeId, pin }`.
+ * - the enrollment API: `POST /badges` with the person's access token, `{ badgeId, pin }`;
+ * - the authorization code flow (PKCE) for badge enrollment, with its own login page: a person
+ *   logs in with their person ID and directory password (or cancels: `access_denied`); native
+ *   clients may register loopback redirect URIs, any port matching (RFC 8252).
  *
  * Claims (id_token and userinfo, scope `profile`): `name`, `given_name`, `family_name`,
  * `profession` (the profession's label, as on the card's `title`), `national_id` and
@@ -22,6 +25,7 @@
  *   card  → amr ["sc","hwk","pin","mfa"], acr "eidas3" (certificate on a card, PIN checked by it)
  *   e-CPS → amr ["swk","pin","mfa"],      acr "eidas2"
  *   badge → amr ["pin","badge"],          acr "eidas1" (a badge UID is not a cryptographic factor)
+ *   login page (enrollment) → amr ["pwd"], acr "eidas1"
  */
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -29,7 +33,7 @@ import type { Socket } from 'node:net';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { calculateJwkThumbprint, EmbeddedJWK, exportJWK, generateKeyPair, jwtVerify } from 'jose';
-import Provider, { errors, type Account, type OidcContext } from 'oidc-provider';
+import Provider, { errors, type Account, type InteractionDetails, type OidcContext } from 'oidc-provider';
 import * as grantHelpers from 'oidc-provider/lib/helpers/grants.js';
 import { issueTokens } from 'oidc-provider/lib/helpers/grant_common.js';
 import { createCardPki, createTlsMaterial, type CardPki, type TlsMaterial } from '../pki.js';
@@ -45,6 +49,7 @@ export const METHOD_CLAIMS = {
   card: { amr: ['sc', 'hwk', 'pin', 'mfa'], acr: 'eidas3' },
   ecps: { amr: ['swk', 'pin', 'mfa'], acr: 'eidas2' },
   badge: { amr: ['pin', 'badge'], acr: 'eidas1' },
+  password: { amr: ['pwd'], acr: 'eidas1' },
 } as const;
 
 const DEFAULT_SCOPE = 'openid profile offline_access';
@@ -104,6 +109,62 @@ export interface ReferenceIdp {
   setTokenDelay(ms: number): void;
   /** Closes the listener and every open connection. */
   stop(): Promise<void>;
+}
+
+/** What the login page posts. */
+interface LoginForm {
+  readonly action: 'login' | 'cancel';
+  readonly login: string;
+  readonly password: string;
+}
+
+const escapeHtml = (text: string): string => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/** The IdP's login page (French first, then English), as a hospital IdP would show it. */
+function loginPage(uid: string, problem: string | null, login: string): string {
+  const action = `/interaction/${encodeURIComponent(uid)}/login`;
+  return `<!doctype html>
+<html lang="fr"><head><meta charset="utf-8"><title>Connexion — Sign in</title></head>
+<body>
+<h1>Connexion à l'hôpital <span lang="en">— Hospital sign-in</span></h1>
+<p>Enregistrement d'un badge : identifiez-vous avec votre mot de passe de l'annuaire.
+<span lang="en">Badge enrollment: sign in with your directory password.</span></p>
+${problem ? `<p role="alert">${escapeHtml(problem)}</p>` : ''}
+<form method="post" action="${escapeHtml(action)}">
+<label for="login">Identifiant <span lang="en">/ Username</span></label>
+<input id="login" name="login" autocomplete="username" value="${escapeHtml(login)}">
+<label for="password">Mot de passe <span lang="en">/ Password</span></label>
+<input id="password" name="password" type="password" autocomplete="current-password">
+<button type="submit" name="action" value="login">Se connecter / Sign in</button>
+<button type="submit" name="action" value="cancel" formnovalidate>Annuler / Cancel</button>
+</form>
+</body></html>`;
+}
+
+function sendHtml(res: ServerResponse, status: number, html: string): void {
+  res.writeHead(status, {
+    'content-type': 'text/html; charset=utf-8',
+    'cache-control': 'no-store',
+    'content-security-policy': "default-src 'none'",
+  });
+  res.end(html);
+}
+
+async function readLoginForm(req: IncomingMessage): Promise<LoginForm> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    const buffer = chunk as Buffer;
+    size += buffer.length;
+    if (size > 4096) throw new Error('body too large');
+    chunks.push(buffer);
+  }
+  const form = new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
+  return {
+    action: form.get('action') === 'cancel' ? 'cancel' : 'login',
+    login: form.get('login') ?? '',
+    password: form.get('password') ?? '',
+  };
 }
 
 interface EnrollmentBody {
@@ -479,6 +540,84 @@ export async function startReferenceIdp(options: ReferenceIdpOptions = {}): Prom
     }
   }
 
+  /** Grants the client what it asked for: the workstation is the hospital's own (no consent screen). */
+  async function grantRequested(accountId: string, clientId: string, scope: string): Promise<string> {
+    const grant = new provider.Grant({ accountId, clientId });
+    grant.addOIDCScope(scope);
+    return grant.save();
+  }
+
+  /**
+   * The login page of the authorization code flow: `GET /interaction/<uid>` shows it (or, when the
+   * person is already logged in and only the grant is missing, grants it at once);
+   * `POST /interaction/<uid>/login` checks the directory password or cancels.
+   */
+  async function interaction(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
+    const match = /^\/interaction\/([A-Za-z0-9_-]+)(\/login)?$/.exec(path);
+    const uid = match?.[1];
+    if (!uid) return sendHtml(res, 404, '<!doctype html><p>Page inconnue / Unknown page</p>');
+    let details: InteractionDetails;
+    try {
+      details = await provider.interactionDetails(req, res);
+    } catch {
+      return sendHtml(
+        res,
+        400,
+        '<!doctype html><p>Cette connexion a expiré ; recommencez. / This sign-in has expired; start again.</p>',
+      );
+    }
+    if (details.uid !== uid)
+      return sendHtml(res, 400, '<!doctype html><p>Session invalide / Invalid session</p>');
+    const clientId = typeof details.params.client_id === 'string' ? details.params.client_id : '';
+    const scope = typeof details.params.scope === 'string' ? details.params.scope : 'openid';
+    if (req.method === 'GET' && !match[2]) {
+      if (details.prompt.name === 'login') return sendHtml(res, 200, loginPage(uid, null, ''));
+      const accountId = details.session?.accountId;
+      if (!accountId) return sendHtml(res, 400, '<!doctype html><p>Session invalide / Invalid session</p>');
+      const grantId = await grantRequested(accountId, clientId, scope);
+      return provider.interactionFinished(
+        req,
+        res,
+        { consent: { grantId } },
+        { mergeWithLastSubmission: true },
+      );
+    }
+    if (req.method !== 'POST' || !match[2])
+      return sendHtml(res, 405, '<!doctype html><p>Method not allowed</p>');
+    const form = await readLoginForm(req);
+    if (form.action === 'cancel') {
+      return provider.interactionFinished(
+        req,
+        res,
+        { error: 'access_denied', error_description: 'the person cancelled the sign-in' },
+        { mergeWithLastSubmission: false },
+      );
+    }
+    const person = directory.checkPassword(form.login, form.password);
+    if (!person) {
+      return sendHtml(
+        res,
+        200,
+        loginPage(uid, 'Identifiant ou mot de passe incorrect. / Wrong username or password.', form.login),
+      );
+    }
+    const grantId = await grantRequested(person.personId, clientId, scope);
+    return provider.interactionFinished(
+      req,
+      res,
+      {
+        login: {
+          accountId: person.personId,
+          acr: METHOD_CLAIMS.password.acr,
+          amr: [...METHOD_CLAIMS.password.amr],
+          remember: false,
+        },
+        consent: { grantId },
+      },
+      { mergeWithLastSubmission: false },
+    );
+  }
+
   let tokenDelayMs = 0;
   const delays = new Set<NodeJS.Timeout>();
   const oidcHandler = provider.callback();
@@ -489,6 +628,13 @@ export async function startReferenceIdp(options: ReferenceIdpOptions = {}): Prom
       enroll(req, res).catch((error: unknown) => {
         serverErrors.push(error instanceof Error ? error : new Error(String(error)));
         if (!res.headersSent) sendJson(res, 500, { error: 'server_error' });
+      });
+      return;
+    }
+    if (path?.startsWith('/interaction/')) {
+      interaction(req, res, path).catch((error: unknown) => {
+        serverErrors.push(error instanceof Error ? error : new Error(String(error)));
+        if (!res.headersSent) sendHtml(res, 500, '<!doctype html><p>Erreur / Error</p>');
       });
       return;
     }

@@ -1,0 +1,326 @@
+/**
+ * Badge enrollment end to end over real HTTPS against the reference IdP: the authorization code
+ * flow with PKCE through a real browser (Debian's Chromium, standing in for the system browser)
+ * logging in at the IdP's own login page, the loopback redirect (RFC 8252), then the enrollment
+ * API. Every wait is on what a person would see (a page's text) or on the enrollment's result.
+ */
+import { request as httpRequest } from 'node:http';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import {
+  enrollBadge,
+  type EnrollBadgeOptions,
+  type EnrollmentResult,
+} from '../../../app/adapters/idp/enrollment.js';
+import { OidcIdentityProvider } from '../../../app/adapters/idp/oidc-identity-provider.js';
+import { DIRECTORY_PASSWORDS } from '../../harness/idp/directory.js';
+import { startReferenceIdp, type ReferenceIdp } from '../../harness/idp/reference-idp.js';
+import { DOCTOR, NURSE } from '../../harness/people.js';
+import { MemorySecretStore } from '../../harness/sim/memory-stores.js';
+
+const WAIT = { timeout: 15_000 };
+const pinOf = (digits: string): Uint8Array => new TextEncoder().encode(digits);
+
+let idp: ReferenceIdp;
+let browser: Browser;
+let context: BrowserContext | null = null;
+
+beforeAll(async () => {
+  [idp, browser] = await Promise.all([
+    startReferenceIdp(),
+    chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
+    }),
+  ]);
+});
+
+afterEach(async () => {
+  await context?.close();
+  context = null;
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await idp?.stop();
+});
+
+/**
+ * A fresh browser profile standing in for the system browser: `open` is the opener handed to
+ * `enrollBadge`, `page` resolves with the tab it opened, showing the IdP's login page.
+ */
+async function systemBrowserStandIn(): Promise<{
+  open: (url: string) => Promise<void>;
+  page: Promise<Page>;
+  urls: string[];
+}> {
+  // The harness CA is not in this Chromium's trust store; the workstation's own HTTPS client
+  // (the agent's side of the flow) still checks the IdP's certificate against it.
+  context = await browser.newContext({ locale: 'fr-FR', ignoreHTTPSErrors: true });
+  const browserContext = context;
+  const urls: string[] = [];
+  let opened: (page: Page) => void = () => undefined;
+  const page = new Promise<Page>((resolve) => {
+    opened = resolve;
+  });
+  return {
+    urls,
+    page,
+    open: async (url) => {
+      urls.push(url);
+      const tab = await browserContext.newPage();
+      await tab.goto(url);
+      opened(tab);
+    },
+  };
+}
+
+async function logIn(page: Page, login: string, password: string): Promise<void> {
+  await page.getByLabel(/Identifiant/).fill(login);
+  await page.getByLabel(/Mot de passe/).fill(password);
+  await page.getByRole('button', { name: /Se connecter/ }).click();
+}
+
+function options(
+  overrides: Partial<EnrollBadgeOptions> & Pick<EnrollBadgeOptions, 'openBrowser' | 'badgeId' | 'pin'>,
+): EnrollBadgeOptions {
+  return {
+    issuer: idp.issuer,
+    secretStore: new MemorySecretStore(),
+    initialAccessToken: idp.initialAccessToken,
+    caPem: idp.caPem,
+    timeoutMs: 30_000,
+    ...overrides,
+  };
+}
+
+const reasonOf = (result: EnrollmentResult): string => (result.ok ? 'enrolled' : result.failure.reason);
+
+/** What the loopback listener answers to a request the test makes itself (a forged redirect). */
+function httpGet(url: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }),
+      );
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+describe('enrolling an unknown badge through the system browser', () => {
+  it('binds the badge to the person who logs in at the IdP, and the badge then signs them in with the new PIN', async () => {
+    const store = new MemorySecretStore();
+    const stand = await systemBrowserStandIn();
+    const pin = pinOf('5678');
+    const enrolling = enrollBadge(
+      options({ secretStore: store, badgeId: '04:de:c0:de:00:01', pin, openBrowser: stand.open }),
+    );
+    const page = await stand.page;
+
+    // The authorization request: PKCE S256, a fresh login, the loopback redirect on 127.0.0.1.
+    const authorization = new URL(stand.urls[0] ?? '');
+    expect(authorization.origin).toBe(idp.issuer);
+    expect(authorization.searchParams.get('code_challenge_method')).toBe('S256');
+    expect(authorization.searchParams.get('prompt')).toBe('login');
+    expect(authorization.searchParams.get('redirect_uri')).toMatch(
+      /^http:\/\/127\.0\.0\.1:[0-9]+\/releve\/enrollment$/,
+    );
+
+    // A wrong password is refused at the IdP's page; the person tries again.
+    await logIn(page, NURSE.personId, 'not-her-password');
+    await page.getByText('Identifiant ou mot de passe incorrect').waitFor(WAIT);
+    await logIn(page, NURSE.personId, DIRECTORY_PASSWORDS[NURSE.personId] ?? '');
+
+    // The browser lands on the workstation's loopback page, French first.
+    await page.getByRole('heading', { name: 'Connexion reçue' }).waitFor(WAIT);
+    expect(await page.locator('body').innerText()).toContain('Vous pouvez fermer cette fenêtre');
+    expect(await page.locator('body').innerText()).toContain('You can close this window');
+
+    const result = await enrolling;
+    expect(result).toEqual({
+      ok: true,
+      badgeId: '04DEC0DE0001',
+      person: {
+        personId: NURSE.personId,
+        displayName: NURSE.displayName,
+        nationalId: NURSE.nationalId,
+        profession: NURSE.profession,
+      },
+    });
+    expect([...pin].every((byte) => byte === 0)).toBe(true);
+
+    const provider = new OidcIdentityProvider({ issuer: idp.issuer, secretStore: store, caPem: idp.caPem });
+    const signIn = await provider.signInWithBadge('04DEC0DE0001', pinOf('5678'));
+    expect(signIn.ok ? signIn.value.person.personId : signIn.failure.reason).toBe(NURSE.personId);
+    expect(idp.serverErrors).toEqual([]);
+  });
+
+  it('ends as denied when the person cancels at the IdP, and the badge stays unknown', async () => {
+    const stand = await systemBrowserStandIn();
+    const enrolling = enrollBadge(
+      options({ badgeId: '04DEC0DE0002', pin: pinOf('5678'), openBrowser: stand.open }),
+    );
+    const page = await stand.page;
+    await page.getByRole('button', { name: /Annuler/ }).click();
+    await page.getByRole('heading', { name: 'Enregistrement du badge annulé' }).waitFor(WAIT);
+
+    expect(reasonOf(await enrolling)).toBe('denied');
+    const provider = new OidcIdentityProvider({
+      issuer: idp.issuer,
+      secretStore: new MemorySecretStore(),
+      initialAccessToken: idp.initialAccessToken,
+      caPem: idp.caPem,
+    });
+    const signIn = await provider.signInWithBadge('04DEC0DE0002', pinOf('5678'));
+    expect(signIn.ok ? 'signed in' : signIn.failure.reason).toBe('unknown-badge');
+  });
+
+  it('refuses a badge already bound to someone else, which keeps signing its owner in', async () => {
+    const stand = await systemBrowserStandIn();
+    const enrolling = enrollBadge(
+      options({ badgeId: DOCTOR.badgeUid, pin: pinOf('9999'), openBrowser: stand.open }),
+    );
+    const page = await stand.page;
+    await logIn(page, NURSE.personId, DIRECTORY_PASSWORDS[NURSE.personId] ?? '');
+
+    expect(reasonOf(await enrolling)).toBe('badge-taken');
+    const provider = new OidcIdentityProvider({
+      issuer: idp.issuer,
+      secretStore: new MemorySecretStore(),
+      initialAccessToken: idp.initialAccessToken,
+      caPem: idp.caPem,
+    });
+    const signIn = await provider.signInWithBadge(DOCTOR.badgeUid, pinOf(DOCTOR.pin));
+    expect(signIn.ok ? signIn.value.person.personId : signIn.failure.reason).toBe(DOCTOR.personId);
+  });
+
+  it("reports a PIN the IdP's policy refuses, after the login", async () => {
+    const stand = await systemBrowserStandIn();
+    // The workstation allows 12 digits; the reference IdP's policy allows 8 at most.
+    const enrolling = enrollBadge(
+      options({
+        badgeId: '04DEC0DE0003',
+        pin: pinOf('1234567890'),
+        pinMaxLength: 12,
+        openBrowser: stand.open,
+      }),
+    );
+    const page = await stand.page;
+    await logIn(page, NURSE.personId, DIRECTORY_PASSWORDS[NURSE.personId] ?? '');
+    expect(reasonOf(await enrolling)).toBe('pin-refused');
+  });
+
+  it('refuses an answer with the wrong state at the loopback, without exchanging its code', async () => {
+    let tokenRequests = 0;
+    const countTokenRequests = (): void => {
+      tokenRequests += 1;
+    };
+    let forged: { status: number; body: string } | null = null;
+    const enrolling = enrollBadge(
+      options({
+        badgeId: '04DEC0DE0004',
+        pin: pinOf('5678'),
+        // Another local process, not the IdP, answers on the loopback redirect.
+        openBrowser: async (url) => {
+          const redirectUri = new URL(url).searchParams.get('redirect_uri') ?? '';
+          idp.events.on('token-request', countTokenRequests);
+          forged = await httpGet(`${redirectUri}?code=forged-code&state=not-the-state`);
+        },
+      }),
+    );
+    const result = await enrolling;
+    idp.events.off('token-request', countTokenRequests);
+    expect(reasonOf(result)).toBe('state-mismatch');
+    expect(forged).toMatchObject({ status: 400, body: expect.stringContaining('Réponse refusée') });
+    expect(tokenRequests).toBe(0);
+  });
+
+  it('ends as timed out when nobody logs in, and stops listening on the loopback', async () => {
+    let redirectUri = '';
+    const result = await enrollBadge(
+      options({
+        badgeId: '04DEC0DE0005',
+        pin: pinOf('5678'),
+        timeoutMs: 300,
+        openBrowser: (url) => {
+          redirectUri = new URL(url).searchParams.get('redirect_uri') ?? '';
+        },
+      }),
+    );
+    expect(reasonOf(result)).toBe('timeout');
+    await expect(httpGet(`${redirectUri}?code=late&state=late`)).rejects.toMatchObject({
+      code: 'ECONNREFUSED',
+    });
+  });
+
+  it('ends as cancelled when the agent cancels while the login page is open', async () => {
+    const stand = await systemBrowserStandIn();
+    const controller = new AbortController();
+    const enrolling = enrollBadge(
+      options({
+        badgeId: '04DEC0DE0006',
+        pin: pinOf('5678'),
+        openBrowser: stand.open,
+        signal: controller.signal,
+      }),
+    );
+    const page = await stand.page;
+    await page.getByLabel(/Identifiant/).waitFor(WAIT);
+    controller.abort();
+    expect(reasonOf(await enrolling)).toBe('cancelled');
+  });
+
+  it.each([
+    ['too short', '12'],
+    ['too long', '123456789'],
+    ['not digits', '12a4'],
+  ])('refuses a PIN %s before any network call, and zeroes it', async (_what, digits) => {
+    const opened: string[] = [];
+    const pin = pinOf(digits);
+    const result = await enrollBadge({
+      // Nothing listens here: any network call would end as idp-unreachable instead.
+      issuer: 'https://127.0.0.1:9',
+      secretStore: new MemorySecretStore(),
+      badgeId: '04DEC0DE0007',
+      pin,
+      openBrowser: (url) => {
+        opened.push(url);
+      },
+    });
+    expect(reasonOf(result)).toBe('invalid-pin');
+    expect(opened).toEqual([]);
+    expect([...pin].every((byte) => byte === 0)).toBe(true);
+  });
+
+  it('says the IdP is unreachable without opening the browser', async () => {
+    const down = await startReferenceIdp({ tls: idp.tls });
+    await down.stop();
+    const opened: string[] = [];
+    const result = await enrollBadge({
+      issuer: down.issuer,
+      secretStore: new MemorySecretStore(),
+      initialAccessToken: down.initialAccessToken,
+      caPem: down.caPem,
+      badgeId: '04DEC0DE0008',
+      pin: pinOf('5678'),
+      requestTimeoutMs: 5_000,
+      openBrowser: (url) => {
+        opened.push(url);
+      },
+    });
+    expect(reasonOf(result)).toBe('idp-unreachable');
+    expect(opened).toEqual([]);
+  });
+});
