@@ -8,10 +8,17 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem, type } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { formatSvg, formatTable, type BenchReport } from '../../app/agent/bench/report.js';
-import { medianCount, summarise, type Measure, type MeasureResult } from '../../app/agent/bench/stats.js';
+import {
+  distribution,
+  medianCount,
+  summarise,
+  type Measure,
+  type MeasureResult,
+} from '../../app/agent/bench/stats.js';
 import { DOCTOR, NURSE } from '../harness/people.js';
 import { openBenchRig, type BenchRig, type StepTiming } from './chains.js';
 import type { FloorSample } from './floor.js';
@@ -21,7 +28,7 @@ const { values } = parseArgs({
   options: {
     json: { type: 'boolean', default: false },
     runs: { type: 'string', default: '20' },
-    out: { type: 'string', default: 'test-artifacts/bench' },
+    out: { type: 'string' },
     'idle-seconds': { type: 'string', default: '60' },
     soak: { type: 'boolean', default: false },
     taps: { type: 'string', default: '10000' },
@@ -30,6 +37,10 @@ const { values } = parseArgs({
   },
   strict: true,
 });
+/** The checkout this bench lives in: what it runs (the agent, Node) is found from here. */
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+/** --out is relative to where the command was typed; by default test-artifacts/bench in the checkout. */
+const outDir = values.out ? resolve(values.out) : join(ROOT, 'test-artifacts', 'bench');
 const runs = Number(values.runs);
 const idleSeconds = Number(values['idle-seconds']);
 if (!Number.isInteger(runs) || runs < 1 || !Number.isFinite(idleSeconds) || idleSeconds < 0) {
@@ -77,7 +88,12 @@ const UID_FLOOR = 'GET UID (FF CA 00 00 00) on the same badge, straight through 
 const TOKEN_FLOOR =
   'the same password-grant token request straight to the IdP (openid-client, same private_key_jwt client, DPoP)';
 
-async function measureRig(rig: BenchRig): Promise<MeasureResult[]> {
+interface RigResults {
+  readonly measures: MeasureResult[];
+  readonly agentShare: NonNullable<BenchReport['agentShare']>;
+}
+
+async function measureRig(rig: BenchRig): Promise<RigResults> {
   const tapToPrompt = new Series();
   const pinToActive = new Series();
   const tapOverPin = new Series();
@@ -87,6 +103,8 @@ async function measureRig(rig: BenchRig): Promise<MeasureResult[]> {
   const cpsTapToPrompt = new Series();
   const cpsPinToActive = new Series();
   const cpsPulled = new Series();
+  const vaultWrite: number[] = [];
+  const auditAppend: number[] = [];
 
   // Run 0 warms up (registration of the workstation, TLS sessions, JIT) and is not counted.
   for (let run = 0; run <= runs; run += 1) {
@@ -114,6 +132,11 @@ async function measureRig(rig: BenchRig): Promise<MeasureResult[]> {
       addFloor(cpsPinToActive, await rig.cpsSignInFloor());
       add(cpsPulled, await rig.pullCpsCard());
       await rig.reset();
+    }
+    const share = await rig.agentShare();
+    if (keep) {
+      vaultWrite.push(share.vaultWriteMs);
+      auditAppend.push(share.auditAppendMs);
     }
     if (!values.json) process.stderr.write(run === 0 ? 'warm-up done; ' : `${run} `);
   }
@@ -190,7 +213,13 @@ async function measureRig(rig: BenchRig): Promise<MeasureResult[]> {
       }),
     );
   }
-  return measures.map(summarise);
+  return {
+    measures: measures.map(summarise),
+    agentShare: [
+      { label: 'a token set (~2.7 KB) written to the OS vault', measured: distribution(vaultWrite) },
+      { label: 'one audit record appended and fdatasync-ed', measured: distribution(auditAppend) },
+    ],
+  };
 }
 
 /** CPU and RSS of a headless agent process left idle, read from /proc. */
@@ -199,18 +228,18 @@ async function measureIdle(seconds: number): Promise<BenchReport['idle']> {
   // The shipped agent (app/agent/main.ts, production adapters), as its own process on the Node
   // the project runs on; tsx's loader is in the RSS too (the compiled agent carries less).
   const child = spawn(
-    'node_modules/.bin/node',
+    join(ROOT, 'node_modules', '.bin', 'node'),
     [
       '--import',
       'tsx',
-      'app/agent/main.ts',
+      join(ROOT, 'app', 'agent', 'main.ts'),
       'agent',
       '--headless',
       '--json',
       '--audit',
       join(tmpdir(), `releve-bench-idle-${process.pid}.jsonl`),
     ],
-    { stdio: ['ignore', 'ignore', 'inherit'] },
+    { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] },
   );
   const pid = child.pid!;
   const ticksPerSecond = 100; // USER_HZ on Linux
@@ -242,7 +271,7 @@ async function measureIdle(seconds: number): Promise<BenchReport['idle']> {
 const rig = await openBenchRig(DOCTOR);
 let report: BenchReport;
 try {
-  const measures = await measureRig(rig);
+  const { measures, agentShare } = await measureRig(rig);
   report = {
     date: new Date().toISOString(),
     machine: {
@@ -256,6 +285,7 @@ try {
     parts: rig.parts,
     runs,
     measures,
+    agentShare,
     idle: null,
     soak: null,
     notMeasured: [
@@ -266,10 +296,11 @@ try {
       ...(values.soak ? [] : ['taps lost in the soak (run with --soak)']),
     ],
   };
+  // The shipped agent left idle, with this run's pcscd still there (as on a workstation).
+  report = { ...report, idle: await measureIdle(idleSeconds) };
 } finally {
   await rig.close();
 }
-report = { ...report, idle: await measureIdle(idleSeconds) };
 if (values.soak) {
   const result = await soak(Number(values.taps), Number(values.replugs), Number(values.restarts), (line) =>
     console.error(line),
@@ -285,12 +316,12 @@ if (values.soak) {
   };
 }
 
-mkdirSync(values.out, { recursive: true });
-writeFileSync(join(values.out, 'bench.json'), `${JSON.stringify(report, null, 2)}\n`);
-writeFileSync(join(values.out, 'bench.svg'), formatSvg(report));
-writeFileSync(join(values.out, 'bench.txt'), `${formatTable(report)}\n`);
+mkdirSync(outDir, { recursive: true });
+writeFileSync(join(outDir, 'bench.json'), `${JSON.stringify(report, null, 2)}\n`);
+writeFileSync(join(outDir, 'bench.svg'), formatSvg(report));
+writeFileSync(join(outDir, 'bench.txt'), `${formatTable(report)}\n`);
 if (values.json) console.log(JSON.stringify(report));
 else {
   console.log(formatTable(report));
-  console.log(`\nwritten: ${join(values.out, 'bench.json')}, bench.svg, bench.txt`);
+  console.log(`\nwritten: ${join(outDir, 'bench.json')}, bench.svg, bench.txt`);
 }

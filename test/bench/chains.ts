@@ -94,6 +94,12 @@ export interface BenchRig {
   pullCpsCard(): Promise<StepTiming>;
   /** The CPS card holder (the card's PIN, for submitPin). */
   readonly cardHolder: TestPerson | null;
+  /**
+   * Two parts of the agent's own share, done directly (not floors: DESIGN's floor is the token
+   * call and the APDUs): a token set written to the OS vault, and an audit record made durable.
+   * They show where the time between the floor and the agent goes.
+   */
+  agentShare(): Promise<{ readonly vaultWriteMs: number; readonly auditAppendMs: number }>;
   /** Back to a locked workstation with no grace, between runs. */
   reset(): Promise<void>;
   close(): Promise<void>;
@@ -280,8 +286,10 @@ async function openRig(
   cleanups.push(() => vault.close());
   const auditDir = mkdtempSync(join(tmpdir(), 'releve-bench-'));
   const audit = new JsonLinesAuditSink(join(auditDir, 'audit.jsonl'));
+  const shareAudit = new JsonLinesAuditSink(join(auditDir, 'share.jsonl'));
   cleanups.push(() => rmSync(auditDir, { recursive: true, force: true }));
   cleanups.push(() => audit.close());
+  cleanups.push(() => shareAudit.close());
 
   const events = new ReaderEventClock();
   const simulatedReader = pcscd ? null : new SimulatedBadgeSource('Lecteur simulé 00');
@@ -466,6 +474,35 @@ async function openRig(
       const eventAt = events.emptyAt.get(cardSlot.readerName) ?? 0;
       if (eventAt < pulledAt) throw new Error('the reader event was not seen');
       return { ms: at - eventAt, apdus: null, floor: null };
+    },
+
+    async agentShare() {
+      // About the size of a real token set (access, refresh and id tokens, JWTs of ~1 KB).
+      const tokens = JSON.stringify({
+        accessToken: 'a'.repeat(900),
+        refreshToken: 'r'.repeat(700),
+        idToken: 'i'.repeat(1100),
+        expiresAt: Date.now() + 300_000,
+      });
+      const account = 'tokens:bench-share';
+      let started = performance.now();
+      await vault.store.set(account, tokens);
+      const vaultWriteMs = performance.now() - started;
+      started = performance.now();
+      await shareAudit.append({
+        id: randomUUID(),
+        action: 'authentication',
+        outcome: 'success',
+        personId: 'claire.martin',
+        displayName: 'Claire Martin',
+        nationalId: '899700075122',
+        workstation: 'POSTE-BENCH-01',
+        badgeKind: 'rfid',
+        method: 'badge-pin',
+        reason: 'tap-in',
+        time: new Date().toISOString(),
+      });
+      return { vaultWriteMs, auditAppendMs: performance.now() - started };
     },
 
     async reset() {

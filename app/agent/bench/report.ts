@@ -1,5 +1,5 @@
 /** The benchmark's outputs: a readable table, JSON, and an SVG chart of the distributions. */
-import type { MeasureResult } from './stats.js';
+import type { Distribution, MeasureResult } from './stats.js';
 
 export interface BenchReport {
   readonly date: string;
@@ -15,6 +15,11 @@ export interface BenchReport {
   readonly parts?: Readonly<Record<string, string | null>>;
   readonly runs: number;
   readonly measures: readonly MeasureResult[];
+  /** Parts of the agent's own share measured directly in the same run (not floors). */
+  readonly agentShare?: readonly {
+    readonly label: string;
+    readonly measured: Distribution;
+  }[];
   readonly idle: {
     readonly seconds: number;
     readonly cpuPercent: number;
@@ -80,6 +85,12 @@ export function formatTable(report: BenchReport): string {
         ? ` [APDUs per step: agent ${m.apdus.measured ?? '—'}, floor ${m.apdus.floor ?? '—'}]`
         : '';
       out.push(`  ${m.label}: ${m.floorLabel ?? 'no floor'}${apdus}`);
+    }
+  }
+  if (report.agentShare?.length) {
+    out.push('', "the agent's own share, measured directly in the same run (not floors):");
+    for (const part of report.agentShare) {
+      out.push(`  ${part.label}: p50 ${ms(part.measured.p50)} ms, p95 ${ms(part.measured.p95)} ms`);
     }
   }
   if (report.idle) {

@@ -72,6 +72,7 @@ export interface MeasureResult {
   readonly apdus: ApduCounts | null;
   readonly meetsTarget: boolean;
   readonly samples: readonly number[];
+  readonly floorSamples: readonly number[] | null;
 }
 
 export function summarise(measure: Measure): MeasureResult {
@@ -89,5 +90,6 @@ export function summarise(measure: Measure): MeasureResult {
     apdus: measure.apdus ?? null,
     meetsTarget: measure.check(measured, floor),
     samples: measure.samples,
+    floorSamples: measure.floorSamples,
   };
 }
