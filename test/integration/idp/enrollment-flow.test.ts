@@ -5,6 +5,9 @@
  * API. Every wait is on what a person would see (a page's text) or on the enrollment's result.
  */
 import { request as httpRequest } from 'node:http';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import {
@@ -13,10 +16,12 @@ import {
   type EnrollmentResult,
 } from '../../../app/adapters/idp/enrollment.js';
 import { OidcIdentityProvider } from '../../../app/adapters/idp/oidc-identity-provider.js';
+import { enrollCommand, type EnrollCommandOptions } from '../../../app/agent/commands/enroll.js';
 import { DIRECTORY_PASSWORDS } from '../../harness/idp/directory.js';
 import { startReferenceIdp, type ReferenceIdp } from '../../harness/idp/reference-idp.js';
 import { DOCTOR, NURSE } from '../../harness/people.js';
 import { MemorySecretStore } from '../../harness/sim/memory-stores.js';
+import { StaticPolicySource } from '../../harness/sim/static-policy-source.js';
 
 const WAIT = { timeout: 15_000 };
 const pinOf = (digits: string): Uint8Array => new TextEncoder().encode(digits);
@@ -24,8 +29,11 @@ const pinOf = (digits: string): Uint8Array => new TextEncoder().encode(digits);
 let idp: ReferenceIdp;
 let browser: Browser;
 let context: BrowserContext | null = null;
+let dir: string;
+let caFile: string;
 
 beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'releve-enroll-'));
   [idp, browser] = await Promise.all([
     startReferenceIdp(),
     chromium.launch({
@@ -41,6 +49,8 @@ beforeAll(async () => {
       ],
     }),
   ]);
+  caFile = join(dir, 'idp-ca.pem');
+  await writeFile(caFile, idp.caPem);
 });
 
 afterEach(async () => {
@@ -51,6 +61,7 @@ afterEach(async () => {
 afterAll(async () => {
   await browser?.close();
   await idp?.stop();
+  await rm(dir, { recursive: true, force: true });
 });
 
 /**
@@ -322,5 +333,138 @@ describe('enrolling an unknown badge through the system browser', () => {
     });
     expect(reasonOf(result)).toBe('idp-unreachable');
     expect(opened).toEqual([]);
+  });
+});
+
+describe('releve enroll --badge UID', () => {
+  /** Runs the command as a person at the terminal would: the PINs typed, then the browser. */
+  async function run(
+    args: readonly string[],
+    overrides: Partial<EnrollCommandOptions> & { typed?: readonly string[]; policy?: unknown } = {},
+  ): Promise<{ code: number; out: string[]; err: string[]; pins: Uint8Array[] }> {
+    const out: string[] = [];
+    const err: string[] = [];
+    const pins: Uint8Array[] = [];
+    const typed = [...(overrides.typed ?? [])];
+    const code = await enrollCommand(
+      args,
+      { out: (line) => out.push(line), err: (line) => err.push(line) },
+      {
+        policySource: new StaticPolicySource(
+          overrides.policy ?? {
+            idpIssuer: idp.issuer,
+            idpCaFile: caFile,
+            idpInitialAccessToken: idp.initialAccessToken,
+          },
+        ),
+        secretStore: () => new MemorySecretStore(),
+        readPin: async () => {
+          const digits = typed.shift();
+          if (digits === undefined) return null;
+          const pin = pinOf(digits);
+          pins.push(pin);
+          return pin;
+        },
+        onInterrupt: () => () => undefined,
+        ...overrides,
+      },
+    );
+    return { code, out, err, pins };
+  }
+
+  it('enrolls the badge for the person who logs in, prints them as JSON, and never prints the PIN', async () => {
+    const stand = await systemBrowserStandIn();
+    const running = run(['--badge', '04DEC0DE1001', '--json'], {
+      typed: ['97531', '97531'],
+      openBrowser: stand.open,
+    });
+    const page = await stand.page;
+    await logIn(page, DOCTOR.personId, DIRECTORY_PASSWORDS[DOCTOR.personId] ?? '');
+    const { code, out, err, pins } = await running;
+
+    expect(code).toBe(0);
+    expect(out).toHaveLength(1);
+    expect(JSON.parse(out[0] ?? '')).toEqual({
+      enrolled: true,
+      badgeId: '04DEC0DE1001',
+      person: {
+        personId: DOCTOR.personId,
+        displayName: DOCTOR.displayName,
+        nationalId: DOCTOR.nationalId,
+        profession: DOCTOR.profession,
+      },
+    });
+    // The person was told where to log in, and the address was given in case no browser opens.
+    expect(err.join('\n')).toContain('Connectez-vous dans le navigateur');
+    expect(err).toContain(stand.urls[0]);
+    expect([...out, ...err].join('\n')).not.toContain('97531');
+    expect(pins.every((pin) => pin.every((byte) => byte === 0))).toBe(true);
+
+    const provider = new OidcIdentityProvider({
+      issuer: idp.issuer,
+      secretStore: new MemorySecretStore(),
+      initialAccessToken: idp.initialAccessToken,
+      caPem: idp.caPem,
+    });
+    const signIn = await provider.signInWithBadge('04DEC0DE1001', pinOf('97531'));
+    expect(signIn.ok ? signIn.value.person.personId : signIn.failure.reason).toBe(DOCTOR.personId);
+  });
+
+  it('says so in both languages when the two PINs differ, and sends nothing', async () => {
+    const opened: string[] = [];
+    const { code, err, pins } = await run(['--badge', '04DEC0DE1002'], {
+      typed: ['1357', '1358'],
+      openBrowser: async (url) => {
+        opened.push(url);
+      },
+    });
+    expect(code).toBe(1);
+    expect(err.join('\n')).toContain('Les deux PIN saisis diffèrent');
+    expect(err.join('\n')).toContain('The two PINs differ');
+    expect(opened).toEqual([]);
+    expect(pins.every((pin) => pin.every((byte) => byte === 0))).toBe(true);
+  });
+
+  it('refuses a PIN shorter than policy allows before opening the browser', async () => {
+    const opened: string[] = [];
+    const { code, out } = await run(['--badge', '04DEC0DE1003', '--json'], {
+      typed: ['12', '12'],
+      openBrowser: async (url) => {
+        opened.push(url);
+      },
+    });
+    expect(code).toBe(1);
+    expect(JSON.parse(out[0] ?? '')).toMatchObject({ enrolled: false, reason: 'invalid-pin' });
+    expect(opened).toEqual([]);
+  });
+
+  it('is cancelled by Ctrl-C while the person is at the login page', async () => {
+    const stand = await systemBrowserStandIn();
+    let interrupt: () => void = () => undefined;
+    const running = run(['--badge', '04DEC0DE1004', '--json'], {
+      typed: ['2468', '2468'],
+      openBrowser: stand.open,
+      onInterrupt: (cancel) => {
+        interrupt = cancel;
+        return () => undefined;
+      },
+    });
+    const page = await stand.page;
+    await page.getByLabel(/Identifiant/).waitFor(WAIT);
+    interrupt();
+    const { code, out } = await running;
+    expect(code).toBe(1);
+    expect(JSON.parse(out[0] ?? '')).toMatchObject({ enrolled: false, reason: 'cancelled' });
+  });
+
+  it('fails clearly when policy names no IdP, and on a missing or malformed --badge', async () => {
+    const noIdp = await run(['--badge', '04DEC0DE1005'], { typed: ['2468', '2468'], policy: {} });
+    expect(noIdp.code).toBe(1);
+    expect(noIdp.err.join('\n')).toContain('No identity provider is configured');
+
+    expect((await run([])).code).toBe(2);
+    const malformed = await run(['--badge', 'not-a-badge']);
+    expect(malformed.code).toBe(2);
+    expect(malformed.err.join('\n')).toContain('This badge ID is not valid');
   });
 });
