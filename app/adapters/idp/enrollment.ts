@@ -422,25 +422,31 @@ async function enrollOnline(
       prompt: 'login',
     });
 
-    // 3. The person logs in, in the system browser.
-    try {
-      await options.openBrowser(authorizationUrl.href);
-    } catch (error) {
-      log.warn('Badge enrollment: the system browser could not be started', {
-        error: error instanceof Error ? error.message : String(error),
-      });
-      return fail('browser-failed', error instanceof Error ? error.message : String(error));
-    }
+    // 3. The person logs in, in the system browser. The opener runs alongside the wait: an
+    //    opener that never returns does not hold the enrollment; one that fails ends it.
+    class BrowserFailed extends Error {}
+    const opening = (async () => {
+      try {
+        await options.openBrowser(authorizationUrl.href);
+      } catch (error) {
+        throw new BrowserFailed(error instanceof Error ? error.message : String(error));
+      }
+      return new Promise<never>(() => undefined);
+    })();
     log.info('Badge enrollment: waiting for the login in the browser');
     let callback: Callback;
     try {
-      callback = await step(
-        'the login in the browser',
-        options.timeoutMs ?? 5 * 60_000,
-        () => loopback.callback,
+      callback = await step('the login in the browser', options.timeoutMs ?? 5 * 60_000, () =>
+        Promise.race([loopback.callback, opening]),
       );
     } catch (error) {
+      if (error instanceof BrowserFailed) {
+        log.warn('Badge enrollment: the system browser could not be started', { error: error.message });
+        return fail('browser-failed', error.message.slice(0, 200));
+      }
       return classify(error, 'the login in the browser');
+    } finally {
+      opening.catch(() => undefined);
     }
     if (callback.kind === 'mismatch') {
       log.warn('Badge enrollment: an answer with the wrong state reached the loopback; refused');

@@ -26,7 +26,11 @@ export function browserCommand(
  * An opener for `enrollBadge`: resolves once the opener process has started (the browser itself
  * may keep running long after), rejects if it cannot be started or fails at once.
  */
-export function systemBrowser(platform: NodeJS.Platform = process.platform): OpenBrowser {
+export function systemBrowser(
+  platform: NodeJS.Platform = process.platform,
+  /** Where the opener is looked up (PATH) and what it inherits. */
+  env: NodeJS.ProcessEnv = process.env,
+): OpenBrowser {
   return (url) =>
     new Promise<void>((resolve, reject) => {
       let parsed: URL;
@@ -43,6 +47,7 @@ export function systemBrowser(platform: NodeJS.Platform = process.platform): Ope
       const { file, args } = browserCommand(parsed.href, platform);
       const child = spawn(file, [...args], {
         shell: false,
+        env,
         windowsHide: true,
         stdio: 'ignore',
         // The browser may outlive this process (xdg-open can stay in the foreground with it).

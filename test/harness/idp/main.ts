@@ -38,11 +38,13 @@ out(`CA file (trust this)  ${caFile}`);
 out(`initial access token  ${idp.initialAccessToken}`);
 out(`check it              releve idp check --issuer ${idp.issuer} --ca-file ${caFile}`);
 out();
-out('Test people (badge + PIN: username badge:<UID>, password <PIN>):');
+out('Test people (badge + PIN: username badge:<UID>, password <PIN>;');
+out('badge enrollment login page: username <login>, directory password <password>):');
 for (const person of idp.directory.all()) {
   out(
     `  ${person.displayName.padEnd(16)} ${person.profession.padEnd(16)} national ID ${(person.nationalId ?? '(none)').padEnd(13)}` +
-      ` badge ${person.badgeUids.join(', ')}  PIN ${person.pin}`,
+      ` badge ${person.badgeUids.join(', ')}  PIN ${person.pin}  login ${person.personId}` +
+      ` password ${person.password ?? '(none)'}`,
   );
 }
 out();

@@ -238,7 +238,7 @@ describe('enrolling an unknown badge through the system browser', () => {
     const countTokenRequests = (): void => {
       tokenRequests += 1;
     };
-    let forged: { status: number; body: string } | null = null;
+    let forged: Promise<{ status: number; body: string }> | null = null;
     const enrolling = enrollBadge(
       options({
         badgeId: '04DEC0DE0004',
@@ -247,14 +247,15 @@ describe('enrolling an unknown badge through the system browser', () => {
         openBrowser: async (url) => {
           const redirectUri = new URL(url).searchParams.get('redirect_uri') ?? '';
           idp.events.on('token-request', countTokenRequests);
-          forged = await httpGet(`${redirectUri}?code=forged-code&state=not-the-state`);
+          forged = httpGet(`${redirectUri}?code=forged-code&state=not-the-state`);
+          await forged;
         },
       }),
     );
     const result = await enrolling;
     idp.events.off('token-request', countTokenRequests);
     expect(reasonOf(result)).toBe('state-mismatch');
-    expect(forged).toMatchObject({ status: 400, body: expect.stringContaining('Réponse refusée') });
+    expect(await forged).toMatchObject({ status: 400, body: expect.stringContaining('Réponse refusée') });
     expect(tokenRequests).toBe(0);
   });
 
@@ -313,6 +314,67 @@ describe('enrolling an unknown badge through the system browser', () => {
     expect(reasonOf(result)).toBe('invalid-pin');
     expect(opened).toEqual([]);
     expect([...pin].every((byte) => byte === 0)).toBe(true);
+  });
+
+  it('says the IdP is unreachable when it goes down between the login and the code exchange', async () => {
+    const failing = await startReferenceIdp({ tls: idp.tls });
+    try {
+      // The IdP dies as the workstation's token request reaches it.
+      failing.events.once('token-request', () => void failing.stop());
+      const stand = await systemBrowserStandIn();
+      const enrolling = enrollBadge(
+        options({
+          issuer: failing.issuer,
+          initialAccessToken: failing.initialAccessToken,
+          badgeId: '04DEC0DE0009',
+          pin: pinOf('5678'),
+          openBrowser: stand.open,
+        }),
+      );
+      const page = await stand.page;
+      await logIn(page, NURSE.personId, DIRECTORY_PASSWORDS[NURSE.personId] ?? '');
+      expect(reasonOf(await enrolling)).toBe('idp-unreachable');
+    } finally {
+      await failing.stop();
+    }
+  });
+
+  it('gives up on an IdP too slow to exchange the code, within its bound', async () => {
+    const stand = await systemBrowserStandIn();
+    idp.setTokenDelay(20_000);
+    try {
+      const enrolling = enrollBadge(
+        options({
+          badgeId: '04DEC0DE000A',
+          pin: pinOf('5678'),
+          requestTimeoutMs: 1_000,
+          openBrowser: stand.open,
+        }),
+      );
+      const page = await stand.page;
+      await logIn(page, NURSE.personId, DIRECTORY_PASSWORDS[NURSE.personId] ?? '');
+      const result = await enrolling;
+      expect(result).toEqual({
+        ok: false,
+        failure: { reason: 'timeout', detail: 'exchanging the code: no answer in time' },
+      });
+    } finally {
+      idp.setTokenDelay(0);
+    }
+  });
+
+  it('ends as browser-failed when the system browser cannot be started', async () => {
+    const result = await enrollBadge(
+      options({
+        badgeId: '04DEC0DE000B',
+        pin: pinOf('5678'),
+        openBrowser: () => Promise.reject(new Error('xdg-open: no method available')),
+      }),
+    );
+    expect(result).toEqual({
+      ok: false,
+      failure: { reason: 'browser-failed', detail: 'xdg-open: no method available' },
+    });
   });
 
   it('says the IdP is unreachable without opening the browser', async () => {
