@@ -348,6 +348,7 @@ async function enrollOnline(
 
   /** Runs one step bounded by `ms` and `signal`; a cancel or a timeout rejects at once. */
   const step = async <T>(what: string, ms: number, work: () => Promise<T>): Promise<T> => {
+    if (outer?.aborted) throw new Cancelled();
     const controller = new AbortController();
     const signals = outer ? [controller.signal, outer] : [controller.signal];
     stepSignal = AbortSignal.any(signals);

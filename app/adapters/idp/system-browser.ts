@@ -69,6 +69,7 @@ export function systemBrowser(
       );
       // rundll32 and open return at once; xdg-open may wait for the browser: do not hold on it.
       child.once('spawn', () => setTimeout(() => settle(null), 2000).unref());
+      // Nor may it keep this process alive once the enrollment is over.
       child.unref();
     });
 }
