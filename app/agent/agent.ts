@@ -23,8 +23,8 @@ import type {
   PinVerifier,
   ReaderInfo,
   SecretStore,
-  TokenSet,
 } from '../core/ports/index.js';
+import { TokenVault } from '../adapters/vault/token-vault.js';
 import { dispatch as dispatchEvent, foregroundUser, nextDeadline } from '../core/session/machine.js';
 import {
   INITIAL_STATE,
@@ -136,14 +136,14 @@ function failureOutcome(result: IdpResult & { ok: false }): AuthOutcome {
   }
 }
 
-const TOKEN_ACCOUNT = (personId: string): string => `tokens:${personId}`;
-
 export function composeAgent(adapters: AgentAdapters, basePolicy: Policy, options: AgentOptions): Agent {
   const policy: Policy = Object.freeze({
     ...basePolicy,
     workstationName: basePolicy.workstationName || adapters.hostname,
   });
   const { clock, log } = adapters;
+  /** Each person's tokens, in the OS vault only; one refresh in flight per person. */
+  const tokens = new TokenVault({ store: adapters.secrets, idp: adapters.idp, now: () => clock.now(), log });
   let state: SessionState = INITIAL_STATE;
   let queue: Promise<void> = Promise.resolve();
   const background = new Set<Promise<void>>();
@@ -294,15 +294,6 @@ export function composeAgent(adapters: AgentAdapters, basePolicy: Policy, option
     });
   }
 
-  async function storeTokens(personId: string, tokens: TokenSet): Promise<void> {
-    try {
-      await adapters.secrets.set(TOKEN_ACCOUNT(personId), JSON.stringify(tokens));
-    } catch (error) {
-      // Tokens are kept in the OS vault or not at all.
-      log.error('could not keep tokens in the OS vault; they are dropped', { error: String(error) });
-    }
-  }
-
   async function authenticate(effect: Extract<Effect, { type: 'authenticate' }>): Promise<void> {
     const pin = heldPin && heldPin.attemptId === effect.attemptId ? heldPin.bytes : null;
     heldPin = null;
@@ -352,20 +343,30 @@ export function composeAgent(adapters: AgentAdapters, basePolicy: Policy, option
       method = 'badge-pin';
     }
     if (!result.ok) return failureOutcome(result);
-    const { person, tokens } = result.value;
+    const { person } = result.value;
     knownBadges.set(badge.badgeId, person);
-    await storeTokens(person.personId, tokens);
+    try {
+      await tokens.save(person.personId, result.value.tokens);
+    } catch (error) {
+      // Tokens are kept in the OS vault or not at all: the person is signed in on this
+      // workstation, but applications needing their tokens will ask them again.
+      log.error('could not keep tokens in the OS vault; they are dropped', { error: String(error) });
+    }
     return { reason: 'ok', person, method, offline: false };
   }
 
+  /**
+   * After a grace re-tap: the person's access token is renewed if it is about to expire. When the
+   * IdP refuses the refresh token (`invalid_grant`), the person is asked for their PIN again —
+   * once, never in a loop. An unreachable IdP leaves the session as it is (offline rules apply).
+   */
   async function refreshTokens(personId: string): Promise<void> {
-    const stored = await adapters.secrets.get(TOKEN_ACCOUNT(personId)).catch(() => null);
-    if (!stored) return;
-    const tokens = JSON.parse(stored) as TokenSet;
-    if (!tokens.refreshToken) return;
-    const refreshed = await adapters.idp.refresh(tokens.refreshToken);
-    if (refreshed.ok) await storeTokens(personId, refreshed.tokens);
-    else log.warn('token refresh after a grace re-tap failed', { reason: refreshed.reason });
+    // No tokens kept (the vault refused them at sign-in): asking again would not bring them back.
+    if (!(await tokens.load(personId).catch(() => null))) return;
+    const result = await tokens.accessToken(personId);
+    if (result.ok) return;
+    log.warn('token renewal after a grace re-tap failed', { reason: result.reason });
+    if (result.reason === 'reauthenticate') await enqueue({ type: 'sign-in-expired', personId });
   }
 
   async function runOs(action: string, call: () => Promise<void>): Promise<void> {
@@ -416,6 +417,9 @@ export function composeAgent(adapters: AgentAdapters, basePolicy: Policy, option
           break;
         case 'close-session':
           await runOs('close', () => adapters.osSession.close(effect.personId, effect.reason));
+          // A closed session's grant ends at the IdP too (best effort, bounded); a locked or
+          // suspended one keeps its tokens for the grace re-tap.
+          track(tokens.logout(effect.personId));
           break;
         case 'lock-screen':
           await runOs('lock', () => adapters.osSession.lock());

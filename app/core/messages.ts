@@ -32,6 +32,7 @@ export const MESSAGE_KEYS = [
   'locked-power',
   'reader-lost',
   'session-revoked',
+  'sign-in-again',
   'break-glass',
   'break-glass-disabled',
   'break-glass-ended',

@@ -403,6 +403,11 @@ function onRevokedBackground(step: Step, state: SessionState, personId: string):
   return closeSuspended(step, next, personId, 'revoked');
 }
 
+/** The IdP refused to renew someone's sign-in: their next tap asks for the PIN again. */
+function onSignInExpiredBackground(step: Step, state: SessionState, personId: string): SessionState {
+  return endGrace(step, state, (e) => e.person.personId === personId, 'sign-in-expired');
+}
+
 function onLocked(step: Step, state: SessionState, event: SessionEvent): SessionState {
   switch (event.type) {
     case 'badge-presented':
@@ -411,6 +416,8 @@ function onLocked(step: Step, state: SessionState, event: SessionEvent): Session
       return onShiftEnd(step, state);
     case 'revoked':
       return onRevokedBackground(step, state, event.personId);
+    case 'sign-in-expired':
+      return onSignInExpiredBackground(step, state, event.personId);
     case 'break-glass-requested': {
       if (!step.policy.breakGlassEnabled) {
         step.feedback('break-glass-disabled');
@@ -609,6 +616,10 @@ function onInteraction(
       }
       return next;
     }
+    case 'sign-in-expired':
+      // Whoever is signing in now proves themselves anyway; the person underneath will be asked
+      // for their PIN on their next tap.
+      return onSignInExpiredBackground(step, state, event.personId);
     case 'shift-end':
       return onShiftEnd(step, state);
     // Someone is mid-sign-in: the idle timer, an undo or a wake-up does not concern them.
@@ -694,6 +705,13 @@ function onActive(
       });
       return withPhase(next, { kind: 'locked' });
     }
+    case 'sign-in-expired': {
+      const next = onSignInExpiredBackground(step, state, event.personId);
+      // An emergency access is not an IdP sign-in: its time limit governs it.
+      if (event.personId !== user.personId || phase.kind === 'break-glass') return next;
+      // The session is kept (locked, not closed): the person's PIN opens it again.
+      return lockNow(step, next, user, 'sign-in-expired', 'sign-in-again');
+    }
     case 'shift-end':
       return onShiftEnd(step, state);
     case 'tick':
@@ -754,6 +772,7 @@ function onLocking(
     case 'power-suspend':
       return lockNow(step, state, user, 'power-suspend', 'locked-power');
     case 'revoked':
+    case 'sign-in-expired':
       return onActive(step, state, activePhase(user) as Extract<Phase, { kind: ActiveKind }>, event);
     case 'shift-end':
       return onShiftEnd(step, state);

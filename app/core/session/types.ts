@@ -160,6 +160,8 @@ export const sessionEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('power-suspend') }).strict(),
   z.object({ type: z.literal('power-resume') }).strict(),
   z.object({ type: z.literal('revoked'), personId: z.string().min(1).max(256) }).strict(),
+  /** The IdP no longer honours the person's sign-in (refresh refused): their PIN is needed again. */
+  z.object({ type: z.literal('sign-in-expired'), personId: z.string().min(1).max(256) }).strict(),
   z.object({ type: z.literal('tick') }).strict(),
   z
     .object({

@@ -18,7 +18,15 @@ export class SimulatedIdp implements IdentityProvider {
   constructor(
     private readonly people: readonly TestPerson[] = TEST_PEOPLE,
     private readonly maxFailures = 5,
+    /** The workstation's clock (a fake one in tests), for token expiry. */
+    private readonly now: () => number = Date.now,
+    private readonly tokenLifetimeMs = 300_000,
   ) {}
+
+  /** The IdP ends every grant (an administrator's revocation, a password reset): refreshes are refused. */
+  endAllGrants(): void {
+    this.refreshTokens.clear();
+  }
 
   private async wait(): Promise<void> {
     if (this.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, this.latencyMs));
@@ -31,7 +39,7 @@ export class SimulatedIdp implements IdentityProvider {
       accessToken: randomBytes(24).toString('base64url'),
       refreshToken,
       idToken: null,
-      expiresAt: Date.now() + 300_000,
+      expiresAt: this.now() + this.tokenLifetimeMs,
     };
   }
 

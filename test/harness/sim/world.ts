@@ -31,11 +31,12 @@ export interface SimWorld {
 
 export function createSimWorld(start = Date.UTC(2026, 10, 23, 6, 10, 0)): SimWorld {
   const reader = new SimulatedBadgeSource('Lecteur simulé 00');
+  const clock = new FakeClock(start, 60);
   return {
-    clock: new FakeClock(start, 60),
+    clock,
     card: null,
     reader,
-    idp: new SimulatedIdp(),
+    idp: new SimulatedIdp(undefined, undefined, () => clock.now()),
     os: new RecordingOsSession(),
     secrets: new MemorySecretStore(),
     memoryAudit: new MemoryAuditSink(),

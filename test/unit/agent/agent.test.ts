@@ -174,6 +174,66 @@ describe('agent', () => {
     await agent.stop();
   });
 
+  it('asks for the PIN again, keeping the session, when the IdP refuses to renew a grace re-tap', async () => {
+    const { agent, world, events } = await startAgent();
+    world.reader.tap(NURSE.badgeUid);
+    await typePin(agent, NURSE.pin);
+    await agent.dispatch({ type: 'inactivity-timeout' });
+    world.clock.advance(10 * 60_000); // her access token has expired
+    world.idp.endAllGrants();
+    world.reader.tap(NURSE.badgeUid); // grace re-tap: in at once, then the renewal is refused
+    await agent.idle();
+    expect(world.idp.calls).toContain('refresh');
+    expect(agent.snapshot().phase).toBe('locked');
+    expect(texts(events)).toContain(
+      'Claire Martin, veuillez vous identifier à nouveau : badge puis code PIN',
+    );
+    expect(world.os.actions.some((a) => a.startsWith(`close ${NURSE.personId}`))).toBe(false);
+    expect(world.secrets.entries.has(`tokens:${NURSE.personId}`)).toBe(false);
+    world.reader.tap(NURSE.badgeUid);
+    await agent.idle();
+    expect(agent.snapshot().phase).toBe('awaiting-pin');
+    await typePin(agent, NURSE.pin);
+    await agent.idle();
+    expect(agent.snapshot().phase).toBe('active');
+    await agent.stop();
+  });
+
+  it('renews a grace re-tap’s tokens, the rotated ones replacing the old in the vault', async () => {
+    const { agent, world } = await startAgent();
+    world.reader.tap(NURSE.badgeUid);
+    await typePin(agent, NURSE.pin);
+    const before = world.secrets.entries.get(`tokens:${NURSE.personId}`);
+    await agent.dispatch({ type: 'inactivity-timeout' });
+    world.clock.advance(10 * 60_000);
+    world.reader.tap(NURSE.badgeUid);
+    await agent.idle();
+    expect(agent.snapshot().phase).toBe('active');
+    const after = world.secrets.entries.get(`tokens:${NURSE.personId}`);
+    expect(after).toEqual(expect.any(String));
+    expect(after).not.toEqual(before);
+    await agent.stop();
+  });
+
+  it('revokes and forgets the tokens of a session it closes', async () => {
+    const { agent, world } = await startAgent({ ...DEFAULT_POLICY, tapOverPreviousSession: 'close' });
+    world.reader.tap(NURSE.badgeUid);
+    await typePin(agent, NURSE.pin);
+    const nurseTokens = JSON.parse(world.secrets.entries.get(`tokens:${NURSE.personId}`) ?? '{}') as {
+      refreshToken: string;
+    };
+    world.reader.tap(DOCTOR.badgeUid);
+    await typePin(agent, DOCTOR.pin);
+    await agent.idle();
+    expect(world.os.actions).toContain(`close ${NURSE.personId} (tap-over)`);
+    expect(world.secrets.entries.has(`tokens:${NURSE.personId}`)).toBe(false);
+    expect(await world.idp.refresh(nurseTokens.refreshToken)).toEqual({
+      ok: false,
+      reason: 'reauthenticate',
+    });
+    await agent.stop();
+  });
+
   it('answers the doctor in English when policy says en, and names whom a tap-over suspends', async () => {
     const { agent, world, events } = await startAgent({ ...DEFAULT_POLICY, locale: 'en' });
     world.reader.tap(NURSE.badgeUid);

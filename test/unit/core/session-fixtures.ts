@@ -112,7 +112,8 @@ export function stateIn(kind: PhaseKind): SessionState {
 
 /**
  * One representative event per type. Results carry the current attempt (7); removals and
- * reader losses concern the badge of the phase at hand; revocation concerns the nurse.
+ * reader losses concern the badge of the phase at hand; revocation and an expired sign-in concern
+ * the nurse.
  */
 export function eventOf(type: SessionEventType, state: SessionState): SessionEvent {
   const phase = state.phase;
@@ -143,6 +144,7 @@ export function eventOf(type: SessionEventType, state: SessionState): SessionEve
     case 'reader-lost':
       return { type, readerName: ownBadge.readerName };
     case 'revoked':
+    case 'sign-in-expired':
       return { type, personId: nurse.personId };
     case 'break-glass-requested':
       return { type, person: aide, justification: 'cardiac arrest, bed 12' };

@@ -33,6 +33,7 @@ const EXPECTED: Readonly<Record<PhaseKind, Row>> = {
     'power-suspend': 'locked',
     'power-resume': 'locked',
     revoked: 'locked',
+    'sign-in-expired': 'locked',
     tick: 'locked',
     'break-glass-requested': 'locked', // disabled by default policy
   },
@@ -52,6 +53,7 @@ const EXPECTED: Readonly<Record<PhaseKind, Row>> = {
     'power-suspend': 'locked',
     'power-resume': 'identifying',
     revoked: 'identifying',
+    'sign-in-expired': 'identifying',
     tick: 'identifying',
     'break-glass-requested': 'identifying',
   },
@@ -71,6 +73,7 @@ const EXPECTED: Readonly<Record<PhaseKind, Row>> = {
     'power-suspend': 'locked',
     'power-resume': 'switching',
     revoked: 'identifying', // the nurse's session underneath is closed; the newcomer goes on
+    'sign-in-expired': 'switching', // the nurse underneath will need her PIN; the newcomer goes on
     tick: 'switching',
     'break-glass-requested': 'switching',
   },
@@ -90,6 +93,7 @@ const EXPECTED: Readonly<Record<PhaseKind, Row>> = {
     'power-suspend': 'locked',
     'power-resume': 'awaiting-pin',
     revoked: 'awaiting-pin',
+    'sign-in-expired': 'awaiting-pin',
     tick: 'awaiting-pin',
     'break-glass-requested': 'awaiting-pin',
   },
@@ -109,6 +113,7 @@ const EXPECTED: Readonly<Record<PhaseKind, Row>> = {
     'power-suspend': 'locked',
     'power-resume': 'authenticating',
     revoked: 'authenticating',
+    'sign-in-expired': 'authenticating',
     tick: 'authenticating',
     'break-glass-requested': 'authenticating',
   },
@@ -128,6 +133,7 @@ const EXPECTED: Readonly<Record<PhaseKind, Row>> = {
     'power-suspend': 'locked',
     'power-resume': 'active',
     revoked: 'locked',
+    'sign-in-expired': 'locked', // the IdP refused the refresh: locked, session kept, PIN asked next
     tick: 'active',
     'break-glass-requested': 'active',
   },
@@ -147,6 +153,7 @@ const EXPECTED: Readonly<Record<PhaseKind, Row>> = {
     'power-suspend': 'locked',
     'power-resume': 'offline-active',
     revoked: 'locked',
+    'sign-in-expired': 'locked',
     tick: 'offline-active',
     'break-glass-requested': 'offline-active',
   },
@@ -166,6 +173,7 @@ const EXPECTED: Readonly<Record<PhaseKind, Row>> = {
     'power-suspend': 'locked',
     'power-resume': 'locking',
     revoked: 'locked',
+    'sign-in-expired': 'locked',
     tick: 'locking', // before the end of the undo window
     'break-glass-requested': 'locking',
   },
@@ -185,6 +193,7 @@ const EXPECTED: Readonly<Record<PhaseKind, Row>> = {
     'power-suspend': 'locked',
     'power-resume': 'break-glass',
     revoked: 'break-glass', // revocation concerns the nurse, not the emergency user
+    'sign-in-expired': 'break-glass', // an emergency access is bound by its own time limit
     tick: 'break-glass',
     'break-glass-requested': 'break-glass',
   },
@@ -206,10 +215,10 @@ const AFTER_DEADLINE: Readonly<Record<PhaseKind, PhaseKind>> = {
 describe('session machine: every (phase, event) pair', () => {
   const pairs = PHASE_KINDS.flatMap((phase) => SESSION_EVENT_TYPES.map((event) => [phase, event] as const));
 
-  it('covers all 9 phases and 17 events', () => {
+  it('covers all 9 phases and 18 events', () => {
     expect(PHASE_KINDS).toHaveLength(9);
-    expect(SESSION_EVENT_TYPES).toHaveLength(17);
-    expect(pairs).toHaveLength(153);
+    expect(SESSION_EVENT_TYPES).toHaveLength(18);
+    expect(pairs).toHaveLength(162);
   });
 
   it.each(pairs)('%s + %s', (phase, eventType) => {

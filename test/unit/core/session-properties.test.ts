@@ -151,6 +151,12 @@ const eventArb: fc.Arbitrary<SessionEvent> = fc.oneof(
     weight: 1,
     arbitrary: fc
       .constantFrom(...PEOPLE)
+      .map((p) => ({ type: 'sign-in-expired' as const, personId: p.personId })),
+  },
+  {
+    weight: 1,
+    arbitrary: fc
+      .constantFrom(...PEOPLE)
       .map((p) => ({ type: 'break-glass-requested' as const, person: p, justification: 'urgence vitale' })),
   },
 );

@@ -343,6 +343,7 @@ describe('grace re-tap', () => {
     ['shift end', (ws) => ws.send({ type: 'shift-end' })],
     ['manual lock', (ws) => ws.send({ type: 'manual-lock' })],
     ['revocation', (ws) => ws.send({ type: 'revoked', personId: nurse.personId })],
+    ['an expired sign-in', (ws) => ws.send({ type: 'sign-in-expired', personId: nurse.personId })],
   ];
   it.each(endings)('ends early on %s, and the reason is audited', (_name, end) => {
     const ws = new Bench().signIn(nurseBadge, nurse);
@@ -486,6 +487,34 @@ describe('locks', () => {
     expect(ws.phase).toBe('locked');
     expect(ws.last).toContainEqual({ type: 'close-session', personId: nurse.personId, reason: 'revoked' });
     expect(ws.state.suspended).toEqual([]);
+  });
+
+  it('locks, keeps the session and asks for the PIN when the IdP refuses to renew a sign-in', () => {
+    const ws = new Bench()
+      .signIn(nurseBadge, nurse)
+      .at(1)
+      .send({ type: 'sign-in-expired', personId: nurse.personId });
+    expect(ws.phase).toBe('locked');
+    expect(effectTypes(ws.last)).not.toContain('close-session');
+    expect(ws.state.suspended.map((s) => s.user.personId)).toEqual([nurse.personId]);
+    expect(ws.last).toContainEqual({
+      type: 'feedback',
+      message: 'sign-in-again',
+      params: { name: nurse.displayName },
+    });
+    ws.at(2).tap(nurseBadge);
+    expect(ws.phase).toBe('identifying');
+  });
+
+  it('does not lock out the person at the screen when someone else’s sign-in expires', () => {
+    const ws = new Bench()
+      .signIn(nurseBadge, nurse)
+      .at(1)
+      .signIn(doctorBadge, doctor)
+      .send({ type: 'sign-in-expired', personId: nurse.personId });
+    expect(ws.who).toBe(doctor.personId);
+    ws.send({ type: 'manual-lock' }).at(2).tap(nurseBadge);
+    expect(ws.phase).toBe('identifying');
   });
 
   it('locks a tap-over prompt and the session under it on manual lock', () => {
