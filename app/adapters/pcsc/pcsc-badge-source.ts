@@ -14,9 +14,12 @@
  *
  * When the service goes away (pcscd stopped, the smart-card service restarting) the watching
  * context dies: the source says so, re-creates it with a backoff, and compares what it finds with
- * what it knew, emitting only the differences. A wall-clock jump between two watches means the
- * machine slept: the source re-synchronises the same way (and `resync()` lets the OS session
- * adapter ask for it on a resume event). Start-up never waits on PC/SC.
+ * what it knew, emitting only the differences. Sleep is noticed without help from the OS: a cheap
+ * timer (unref'd, every 5 s) compares the wall clock with its last tick, and a jump far beyond
+ * the interval means the machine slept (timers stop while it sleeps, the wall clock does not).
+ * The source then re-synchronises the same way: a badge taken away while asleep is reported
+ * removed, one put down is presented, one left in place is not reported again. `resync()` also
+ * lets an OS session adapter ask for it on a resume event. Start-up never waits on PC/SC.
  */
 import * as pcsc from 'smartcard';
 import { toHex, type UidByteOrder } from '../../core/badge.js';
@@ -53,12 +56,36 @@ export interface PcscBadgeSourceOptions {
   readonly maxBackoffMs?: number;
   /** Bound on connecting and on each APDU of one card read. */
   readonly transactionTimeoutMs?: number;
+  /** The resume detector's clock and timer; tests inject them. Default: Date.now, setInterval. */
+  readonly resume?: ResumeDetectorOptions;
 }
+
+/** How the source notices the machine slept: a periodic tick and a wall clock. */
+export interface ResumeDetectorOptions {
+  /** The wall clock (ms); default Date.now. */
+  readonly now?: () => number;
+  /**
+   * Calls `tick` every `ms` until the returned function is called; default an unref'd
+   * setInterval (it must never keep the process alive).
+   */
+  readonly every?: (ms: number, tick: () => void) => () => void;
+  /** How often the clock is looked at; default 5 s. */
+  readonly intervalMs?: number;
+  /** How much later than due a tick must come to mean a sleep; default 10 s. */
+  readonly gapMs?: number;
+}
+
+const unrefInterval = (ms: number, tick: () => void): (() => void) => {
+  const timer = setInterval(tick, ms);
+  timer.unref();
+  return () => clearInterval(timer);
+};
 
 const PNP = '\\\\?PnP?\\Notification';
 /** How long one SCardGetStatusChange waits; also how soon a vanished reader is noticed. */
 const WATCH_TIMEOUT_MS = 1000;
-/** A watch that returns this much later than asked means the process was frozen (sleep). */
+const RESUME_CHECK_MS = 5000;
+/** A resume-check tick this much later than due means the machine slept (or the process was frozen). */
 const RESUME_GAP_MS = 10_000;
 /** pcsc-lite's per-reader card event counter lives in the upper 16 bits of the state. */
 const eventCount = (state: number): number => (state >>> 16) & 0xffff;
@@ -87,6 +114,7 @@ export class PcscBadgeSource implements BadgeSource {
   private loop: Promise<void> | null = null;
   private available: boolean | null = null;
   private resyncWanted = false;
+  private stopResumeCheck: (() => void) | null = null;
 
   constructor(private readonly options: PcscBadgeSourceOptions) {}
 
@@ -94,11 +122,14 @@ export class PcscBadgeSource implements BadgeSource {
     if (this.running) return;
     this.listener = listener;
     this.running = true;
+    this.startResumeCheck();
     this.loop = this.watch();
   }
 
   async stop(): Promise<void> {
     this.running = false;
+    this.stopResumeCheck?.();
+    this.stopResumeCheck = null;
     this.cancelWatch();
     await this.loop;
     this.loop = null;
@@ -121,6 +152,29 @@ export class PcscBadgeSource implements BadgeSource {
   resync(): void {
     this.resyncWanted = true;
     this.cancelWatch();
+  }
+
+  /**
+   * Looks at the wall clock every few seconds. Timers do not run while the machine sleeps and
+   * the wall clock does, so a tick that comes far later than due follows a sleep (or a frozen
+   * process): re-synchronise. A wall clock set back is only a new reference.
+   */
+  private startResumeCheck(): void {
+    const resume = this.options.resume ?? {};
+    const now = resume.now ?? Date.now;
+    const intervalMs = resume.intervalMs ?? RESUME_CHECK_MS;
+    const gapMs = resume.gapMs ?? RESUME_GAP_MS;
+    let last = now();
+    this.stopResumeCheck = (resume.every ?? unrefInterval)(intervalMs, () => {
+      const at = now();
+      const elapsed = at - last;
+      last = at;
+      if (!this.running || elapsed <= intervalMs + gapMs) return;
+      this.options.log.info('the machine slept (or the process was frozen): re-synchronising the readers', {
+        asleepS: Math.round(elapsed / 1000),
+      });
+      this.resync();
+    });
   }
 
   private cancelWatch(): void {
@@ -182,7 +236,6 @@ export class PcscBadgeSource implements BadgeSource {
   private async follow(context: PcscContextLike): Promise<void> {
     // What the watch last reported per reader; 0 (UNAWARE) makes the first call report the present.
     const states = new Map<string, number>();
-    let first = true;
     while (this.running) {
       if (this.resyncWanted) {
         this.resyncWanted = false;
@@ -201,17 +254,11 @@ export class PcscBadgeSource implements BadgeSource {
         ...names.map((name) => ({ name, state: states.get(name) ?? 0 })),
         { name: PNP, state: states.get(PNP) ?? 0 },
       ];
-      const asked = Date.now();
       const changes = await context.waitForChange(watched, WATCH_TIMEOUT_MS);
       if (changes === null) {
         if (this.resyncWanted) continue; // cancelled by resync(): the loop head throws
         return; // cancelled: the source is stopping
       }
-      if (Date.now() - asked > WATCH_TIMEOUT_MS + RESUME_GAP_MS && !first) {
-        this.options.log.info('PC/SC watch resumed after a long pause (sleep?): re-synchronising');
-        throw new Resync();
-      }
-      first = false;
       for (const change of changes) {
         // Hand the event state back as the next current state, without the CHANGED bit.
         const previous = states.get(change.name) ?? 0;

@@ -5,6 +5,8 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { PcscBadgeSource } from '../../../app/adapters/pcsc/pcsc-badge-source.js';
+import { snapshotPcscReaders } from '../../../app/adapters/pcsc/reader-snapshot.js';
+import { createPcscContext, type PcscContextLike } from '../../../app/adapters/pcsc/transaction.js';
 import { silentLog } from '../../../app/adapters/log/winston-log.js';
 import type { BadgeSourceEvent } from '../../../app/core/ports/index.js';
 import { startPcscd, type RunningPcscd } from '../../harness/pcscd.js';
@@ -54,6 +56,15 @@ function card(virtual: VirtualCard): VpcdConnection {
   const connection = new VpcdConnection(virtual);
   connections.push(connection);
   return connection;
+}
+
+/** Waits (bounded) for a condition that no event announces. */
+async function until(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }
 
 const presented = (e: BadgeSourceEvent) => e.type === 'badge-presented';
@@ -313,5 +324,74 @@ describe('PC/SC badge source (real pcscd, vpcd reader)', () => {
     expect(
       log.events.slice(since).filter((e) => e.type !== 'badge-presented' || e.badge.badgeId !== '04DDEEFF'),
     ).toEqual([]);
+  });
+
+  it('notices by itself that the machine slept and reports a badge pulled out meanwhile', async () => {
+    // The machine sleeps in the middle of a watch: that watch never answers (it is cancelled on
+    // resume), every context made after it is the real one. The wall clock and the resume
+    // check's timer are the test's, so the sleep is an hour long.
+    let asleep = false;
+    let wake: (() => void) | null = null;
+    const sleepingContext = (): PcscContextLike => {
+      const real = createPcscContext();
+      return {
+        listReaders: () => real.listReaders(),
+        close: () => real.close(),
+        cancel: () => {
+          wake?.();
+          real.cancel();
+        },
+        waitForChange: (states, timeout) =>
+          asleep
+            ? new Promise((resolve) => (wake = () => resolve(null)))
+            : real.waitForChange(states, timeout),
+      };
+    };
+    let now = Date.now();
+    let tick: () => void = () => undefined;
+    const { source, log } = await startSource({
+      createContext: sleepingContext,
+      resume: {
+        now: () => now,
+        every: (_ms, t) => {
+          tick = t;
+          return () => undefined;
+        },
+      },
+    });
+    const resting = card(new VirtualUidBadge('04C0FFEE'));
+    await resting.insert();
+    await log.waitFor((e) => presented(e) && e.badge.badgeId === '04C0FFEE', 'the badge', 10_000, 0);
+    asleep = true;
+    // The watch in flight ends within a second; the next one is the one that sleeps.
+    await until(() => wake !== null, 'the watch that sleeps');
+    const since = log.events.length;
+    await resting.remove();
+    const putDown = new VpcdConnection(new VirtualUidBadge('04BEEF01'), { port: 35964 });
+    connections.push(putDown);
+    await putDown.insert();
+    // pcscd (which does not sleep here) has seen both; the sleeping source has said nothing.
+    await until(() => {
+      const readers = snapshotPcscReaders();
+      return (
+        readers.find((r) => r.name === READER)?.cardPresent === false &&
+        readers.find((r) => r.name === 'Virtual PCD 00 01')?.cardPresent === true
+      );
+    }, 'pcscd to see the badges move');
+    expect(log.events.slice(since)).toEqual([]);
+    // The machine wakes: the resume check's next tick comes an hour later by the wall clock.
+    asleep = false;
+    now += 3_600_000;
+    tick();
+    expect(
+      await log.waitFor((e) => removed(e) && e.badgeId === '04C0FFEE', 'the removal', 10_000, since),
+    ).toEqual({ type: 'badge-removed', badgeId: '04C0FFEE', readerName: READER });
+    await log.waitFor(
+      (e) => presented(e) && e.badge.badgeId === '04BEEF01',
+      'the badge put down',
+      10_000,
+      since,
+    );
+    expect(source.readers().find((r) => r.name === READER)?.cardPresent).toBe(false);
   });
 });

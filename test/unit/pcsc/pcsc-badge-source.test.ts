@@ -15,6 +15,13 @@ import { EventLog } from '../../harness/wait.js';
 /** What the fake service knows: readers, the badge on each, and pcsc-lite's event counter. */
 class FakeService {
   up = true;
+  /**
+   * A watch begun while this is true never answers until it is cancelled: the process froze in
+   * the middle of it (the machine went to sleep), and the context it used is stale on resume.
+   */
+  frozen = false;
+  /** How many times a watch was cancelled (a re-synchronisation, or the source stopping). */
+  cancels = 0;
   readonly readers = new Map<string, { badge: VirtualUidBadge | null; events: number }>();
   private wake: (() => void)[] = [];
 
@@ -60,6 +67,10 @@ class FakeService {
           },
         })),
       waitForChange: async (states, timeout) => {
+        if (this.frozen) {
+          await new Promise<void>((resolve) => (cancelled = resolve));
+          return null;
+        }
         for (;;) {
           if (!this.up) throw new Error('PC/SC service stopped');
           const changes = states
@@ -80,7 +91,10 @@ class FakeService {
           if (outcome === 'timeout') return [];
         }
       },
-      cancel: () => cancelled?.(),
+      cancel: () => {
+        this.cancels += 1;
+        cancelled?.();
+      },
       close: () => undefined,
     };
   }
@@ -169,6 +183,120 @@ describe('PC/SC badge source (fake PC/SC service)', () => {
     );
     const ids = log.events.flatMap((e) => (e.type === 'badge-presented' ? [e.badge.badgeId] : []));
     expect(ids).toEqual(['04A1B2C3D4E5F6', '04A1B2C3D4E5F6']);
+    await source.stop();
+  });
+});
+
+/** A clock the test moves and a timer the test ticks: the resume detector's view of time. */
+class SleepyClock {
+  now = 1_000_000;
+  private ticks: (() => void)[] = [];
+  readonly options = {
+    now: () => this.now,
+    every: (_ms: number, tick: () => void) => {
+      this.ticks.push(tick);
+      return () => {
+        this.ticks = this.ticks.filter((t) => t !== tick);
+      };
+    },
+    intervalMs: 5000,
+    gapMs: 10_000,
+  };
+
+  /** The timer fires `ms` of wall-clock time after the last tick. */
+  tick(ms: number): void {
+    this.now += ms;
+    for (const tick of this.ticks) tick();
+  }
+
+  get running(): number {
+    return this.ticks.length;
+  }
+}
+
+describe('PC/SC badge source across a sleep (fake PC/SC service, injected clock)', () => {
+  it('reports a badge taken away while the machine slept once it wakes, and only that', async () => {
+    const service = new FakeService();
+    service.set('Reader A', new VirtualUidBadge('04A1B2C3'));
+    service.set('Reader B', new VirtualUidBadge('04D4E5F6'));
+    const clock = new SleepyClock();
+    const { source, log } = await started(service, { resume: clock.options });
+    await log.waitFor(
+      () => log.events.filter((e) => e.type === 'badge-presented').length === 2,
+      'both badges',
+      2000,
+      0,
+    );
+    // The machine goes to sleep in the middle of a watch; badge A is taken away meanwhile.
+    service.frozen = true;
+    await new Promise((resolve) => setImmediate(resolve));
+    service.set('Reader A', null);
+    // A tick on time is no sleep: the stale watch is left alone.
+    clock.tick(5000);
+    expect(service.cancels).toBe(0);
+    // It wakes up: the next tick comes an hour later by the wall clock.
+    service.frozen = false;
+    const since = log.events.length;
+    clock.tick(3_600_000);
+    expect(service.cancels).toBe(1);
+    expect(await log.waitFor((e) => e.type === 'badge-removed', 'the removal', 2000, since)).toEqual({
+      type: 'badge-removed',
+      badgeId: '04A1B2C3',
+      readerName: 'Reader A',
+    });
+    // Badge B, on its reader all along, is not a new tap; the readers stay as they were.
+    service.set('Reader B', new VirtualUidBadge('04D4E5F6'), 0);
+    service.set('Reader C', new VirtualUidBadge('04778899'));
+    await log.waitFor(presented('04778899'), 'a later tap on a new reader', 2000, since);
+    expect(
+      log.events.slice(since).filter((e) => e.type === 'badge-presented' || e.type === 'badge-removed'),
+    ).toEqual([
+      { type: 'badge-removed', badgeId: '04A1B2C3', readerName: 'Reader A' },
+      expect.objectContaining({
+        type: 'badge-presented',
+        badge: expect.objectContaining({ badgeId: '04778899' }),
+      }),
+    ]);
+    expect(source.readers().map((r) => [r.name, r.cardPresent])).toEqual([
+      ['Reader A', false],
+      ['Reader B', true],
+      ['Reader C', true],
+    ]);
+    await source.stop();
+    expect(clock.running).toBe(0);
+  });
+
+  it('presents a badge put down while the machine slept, and one swapped for another', async () => {
+    const service = new FakeService();
+    service.set('Reader A', new VirtualUidBadge('04A1B2C3'));
+    service.set('Reader B', null);
+    const clock = new SleepyClock();
+    const { source, log } = await started(service, { resume: clock.options });
+    await log.waitFor(presented('04A1B2C3'), 'the first badge', 2000, 0);
+    service.frozen = true;
+    await new Promise((resolve) => setImmediate(resolve));
+    service.set('Reader A', new VirtualUidBadge('04010203'), 2);
+    service.set('Reader B', new VirtualUidBadge('04D4E5F6'));
+    service.frozen = false;
+    const since = log.events.length;
+    clock.tick(8 * 3_600_000);
+    await log.waitFor(
+      () => log.events.slice(since).filter((e) => e.type === 'badge-presented').length === 2,
+      'both badges found on waking',
+      2000,
+      since,
+    );
+    const seen = log.events
+      .slice(since)
+      .flatMap((e) =>
+        e.type === 'badge-presented'
+          ? [`+${e.badge.badgeId}@${e.badge.readerName}`]
+          : e.type === 'badge-removed'
+            ? [`-${e.badgeId}@${e.readerName}`]
+            : [],
+      );
+    expect([...seen].sort()).toEqual(['+04010203@Reader A', '+04D4E5F6@Reader B', '-04A1B2C3@Reader A']);
+    expect(seen.indexOf('-04A1B2C3@Reader A')).toBeLessThan(seen.indexOf('+04010203@Reader A'));
     await source.stop();
   });
 });
