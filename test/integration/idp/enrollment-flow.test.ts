@@ -19,7 +19,7 @@ import { OidcIdentityProvider } from '../../../app/adapters/idp/oidc-identity-pr
 import { enrollCommand, type EnrollCommandOptions } from '../../../app/agent/commands/enroll.js';
 import { DIRECTORY_PASSWORDS } from '../../harness/idp/directory.js';
 import { startReferenceIdp, type ReferenceIdp } from '../../harness/idp/reference-idp.js';
-import { DOCTOR, NURSE } from '../../harness/people.js';
+import { AIDE, DOCTOR, NURSE } from '../../harness/people.js';
 import { MemorySecretStore } from '../../harness/sim/memory-stores.js';
 import { StaticPolicySource } from '../../harness/sim/static-policy-source.js';
 
@@ -68,14 +68,18 @@ afterAll(async () => {
  * A fresh browser profile standing in for the system browser: `open` is the opener handed to
  * `enrollBadge`, `page` resolves with the tab it opened, showing the IdP's login page.
  */
-async function systemBrowserStandIn(): Promise<{
+async function systemBrowserStandIn(
+  /** The same browser profile again (the same cookies: the IdP session of the previous login). */
+  reuse?: BrowserContext,
+): Promise<{
   open: (url: string) => Promise<void>;
   page: Promise<Page>;
   urls: string[];
+  context: BrowserContext;
 }> {
   // The harness CA is not in this Chromium's trust store; the workstation's own HTTPS client
   // (the agent's side of the flow) still checks the IdP's certificate against it.
-  context = await browser.newContext({ locale: 'fr-FR', ignoreHTTPSErrors: true });
+  context = reuse ?? (await browser.newContext({ locale: 'fr-FR', ignoreHTTPSErrors: true }));
   const browserContext = context;
   const urls: string[] = [];
   let opened: (page: Page) => void = () => undefined;
@@ -85,6 +89,7 @@ async function systemBrowserStandIn(): Promise<{
   return {
     urls,
     page,
+    context: browserContext,
     open: async (url) => {
       urls.push(url);
       const tab = await browserContext.newPage();
@@ -176,6 +181,26 @@ describe('enrolling an unknown badge through the system browser', () => {
     const signIn = await provider.signInWithBadge('04DEC0DE0001', pinOf('5678'));
     expect(signIn.ok ? signIn.value.person.personId : signIn.failure.reason).toBe(NURSE.personId);
     expect(idp.serverErrors).toEqual([]);
+  });
+
+  it("asks the next person to log in even though the shared workstation's browser still holds the previous person's IdP session", async () => {
+    const first = await systemBrowserStandIn();
+    const firstEnrolling = enrollBadge(
+      options({ badgeId: '04DEC0DE000C', pin: pinOf('5678'), openBrowser: first.open }),
+    );
+    await logIn(await first.page, NURSE.personId, DIRECTORY_PASSWORDS[NURSE.personId] ?? '');
+    expect(reasonOf(await firstEnrolling)).toBe('enrolled');
+
+    // The care assistant sits down at the same workstation: same browser profile, the nurse's IdP cookies.
+    const second = await systemBrowserStandIn(first.context);
+    const secondEnrolling = enrollBadge(
+      options({ badgeId: '04DEC0DE000D', pin: pinOf('8642'), openBrowser: second.open }),
+    );
+    const page = await second.page;
+    await page.getByLabel(/Identifiant/).waitFor(WAIT);
+    await logIn(page, AIDE.personId, DIRECTORY_PASSWORDS[AIDE.personId] ?? '');
+    const result = await secondEnrolling;
+    expect(result.ok ? result.person.personId : result.failure.reason).toBe(AIDE.personId);
   });
 
   it('ends as denied when the person cancels at the IdP, and the badge stays unknown', async () => {
