@@ -1,20 +1,32 @@
 /**
  * `releve card [--json] [--reader NAME]`: what the CPS card in a reader says about its holder,
- * its certificate and its PIN — the tries left are read without spending one.
+ * its certificate and its PIN — the tries left are read without spending one. The chain is
+ * checked against the roots the agent trusts: the file named by policy `cardTrustedRootsFile`,
+ * read from the same policy source as the agent's (`trustedRootsFromPolicy`).
  */
 import { X509Certificate } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { chainIsValid, withCard } from '../../adapters/pcsc/card-session.js';
+import { chainIsValid, loadTrustedCertificates, withCard } from '../../adapters/pcsc/card-session.js';
 import { snapshotPcscReaders, type PcscReaderSnapshot } from '../../adapters/pcsc/reader-snapshot.js';
 import { readCpsCard, readPinTriesLeft } from '../../core/cards/index.js';
+import { policyWithFallback } from '../../core/policy.js';
+import type { PolicySource } from '../../core/ports/index.js';
 import type { CliIo } from '../cli.js';
+
+/**
+ * The card roots (and intermediates) policy trusts. `warn` says why there are none when there
+ * should be some (the chain then shows as not validated; reading the card is still worth it).
+ */
+export type TrustedRoots = (
+  warn: (line: string) => void,
+) => readonly X509Certificate[] | Promise<readonly X509Certificate[]>;
 
 export interface ShowCardOptions {
   readonly json?: boolean;
   /** The reader to read; default: the first reader holding a CPS card. */
   readonly reader?: string;
   /** The card roots (and intermediates) policy trusts; none: the chain shows as not validated. */
-  readonly trusted?: () => readonly X509Certificate[];
+  readonly trusted?: TrustedRoots;
   /** Where problems go; default `out`. */
   readonly err?: (line: string) => void;
   /** Where the reader list comes from; tests may replace it. */
@@ -61,6 +73,7 @@ export async function showCard(options: ShowCardOptions, out: (line: string) => 
     }
   }
   const name = readerName;
+  const trusted = (await options.trusted?.((line) => err(`warning: ${line}`))) ?? [];
   let report: CardReport;
   try {
     report = await withCard(name, async (transmit, profile) => {
@@ -83,7 +96,7 @@ export async function showCard(options: ShowCardOptions, out: (line: string) => 
           validTo: certificate.validTo,
         },
         certificateValidNow: now >= new Date(certificate.validFrom) && now <= new Date(certificate.validTo),
-        chainValid: chainIsValid(data.authCertificate, options.trusted?.() ?? []),
+        chainValid: chainIsValid(data.authCertificate, trusted),
       };
     });
   } catch (error) {
@@ -107,8 +120,43 @@ export async function showCard(options: ShowCardOptions, out: (line: string) => 
   return 0;
 }
 
+/**
+ * The roots named by policy `cardTrustedRootsFile`, as the agent gets them: the policy is read
+ * from `source` (the registry on Windows, the JSON file on Linux) when the command runs. An
+ * unreadable or invalid policy, or an unreadable roots file, is warned about and gives no roots;
+ * an invalid setting elsewhere in the policy does not matter here. No environment variable
+ * stands in for policy.
+ */
+export function trustedRootsFromPolicy(source: PolicySource): TrustedRoots {
+  return async (warn) => {
+    const read = await source.read();
+    if (!read.ok) {
+      warn(`the policy (${read.location}) cannot be read: ${read.problem}; no card roots are trusted`);
+      return [];
+    }
+    const { policy, problems } = policyWithFallback(read.raw);
+    // field '': the document as a whole is wrong (not an object of settings).
+    const problem = problems.find((p) => p.field === 'cardTrustedRootsFile' || p.field === '');
+    if (problem) {
+      warn(`the policy (${read.location}): ${problem.message}; no card roots are trusted`);
+      return [];
+    }
+    const file = policy.cardTrustedRootsFile;
+    if (!file) return [];
+    try {
+      const certificates = loadTrustedCertificates(file);
+      if (certificates.length === 0) warn(`${file} (policy cardTrustedRootsFile) holds no PEM certificate`);
+      return certificates;
+    } catch (error) {
+      warn(`${file} (policy cardTrustedRootsFile) cannot be read: ${message(error)}`);
+      return [];
+    }
+  };
+}
+
 export interface CardCommandOptions {
-  readonly trusted: () => readonly X509Certificate[];
+  /** The roots the agent trusts: `trustedRootsFromPolicy(the agent's policy source)`. */
+  readonly trusted: TrustedRoots;
 }
 
 /** The `releve card` command line: parses its arguments, then `showCard`. */
