@@ -5,22 +5,37 @@ import { JsonFilePolicySource } from '../adapters/policy/json-file-source.js';
 import { WindowsRegistryPolicySource } from '../adapters/policy/windows-registry-source.js';
 import { createWinstonLog } from '../adapters/log/winston-log.js';
 import { PcscBadgeSource } from '../adapters/pcsc/pcsc-badge-source.js';
-import { consoleIo, runCli, untilSignal } from './cli.js';
-import { loadTrustedCertificates } from '../adapters/pcsc/card-session.js';
-import { cardCommand } from './commands/card.js';
+import { consoleIo, runCli, untilSignal, type CliIo } from './cli.js';
+import { KeyringSecretStore } from '../adapters/vault/keyring-secret-store.js';
+import { DEFAULT_POLICY, policyWithFallback, type Policy } from '../core/policy.js';
+import type { PolicySource } from '../core/ports/index.js';
+import { cardCommand, trustedRootsFromPolicy } from './commands/card.js';
+import { idpCheckCommand } from './commands/idp-check.js';
 import { readersCommand } from './commands/readers.js';
 
 import { productionAdapters } from './production.js';
 import { resourcesDir } from './resources.js';
 import { readPinFromTty } from './tty-pin.js';
 
-/** Trusted card roots for `releve card`; unreadable means none (the chain then shows as not validated). */
-function loadTrustedCertificatesOr(file: string) {
-  try {
-    return loadTrustedCertificates(file);
-  } catch {
-    return [];
+const policySource: PolicySource =
+  process.platform === 'win32'
+    ? new WindowsRegistryPolicySource()
+    : new JsonFilePolicySource(process.env.RELEVE_POLICY ?? '/etc/releve/policy.json');
+
+/**
+ * The workstation's policy for the diagnostic commands: a broken setting falls back to its
+ * default, and says so, so that IT can still diagnose a workstation whose policy is wrong.
+ */
+async function workstationPolicy(io: CliIo): Promise<Policy> {
+  const read = await policySource.read();
+  if (!read.ok) {
+    io.err(`releve: ${read.problem}; using the default policy`);
+    return DEFAULT_POLICY;
   }
+  const { policy, problems } = policyWithFallback(read.raw);
+  for (const problem of problems)
+    io.err(`releve: policy ${read.location}: ${problem.message} (default used)`);
+  return policy;
 }
 
 function version(): string {
@@ -35,9 +50,11 @@ const code = await runCli(process.argv.slice(2), consoleIo, {
   adapterFactory: productionAdapters,
   untilSignal,
   commands: {
-    card: (args, io) =>
-      cardCommand(args, io, {
-        trusted: () => loadTrustedCertificatesOr(process.env.RELEVE_CARD_ROOTS ?? ''),
+    card: (args, io) => cardCommand(args, io, { trusted: trustedRootsFromPolicy(policySource) }),
+    'idp check': (args, io) =>
+      idpCheckCommand(args, io, {
+        policy: () => workstationPolicy(io),
+        vault: () => new KeyringSecretStore(),
       }),
     readers: (args, io) =>
       readersCommand(args, io, {
@@ -45,10 +62,7 @@ const code = await runCli(process.argv.slice(2), consoleIo, {
         untilSignal,
       }),
   },
-  policySource:
-    process.platform === 'win32'
-      ? new WindowsRegistryPolicySource()
-      : new JsonFilePolicySource(process.env.RELEVE_POLICY ?? '/etc/releve/policy.json'),
+  policySource,
   readPin: process.stdin.isTTY
     ? (prompt) => readPinFromTty(process.stdin, process.stdout, prompt)
     : undefined,

@@ -3,6 +3,7 @@
  * import test/ (lint enforces it), so no simulated reader or demo IdP can reach a clinical build.
  */
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { homedir, hostname } from 'node:os';
 import { join } from 'node:path';
 import { JsonLinesAuditSink } from '../adapters/audit/jsonl-sink.js';
@@ -12,6 +13,9 @@ import { HeadlessOsSession } from '../adapters/os-session/headless.js';
 import { HidBadgeSource } from '../adapters/hid/hid-badge-source.js';
 import { loadTrustedCertificates, PcscCardSession } from '../adapters/pcsc/card-session.js';
 import { PcscBadgeSource } from '../adapters/pcsc/pcsc-badge-source.js';
+import { OidcIdentityProvider } from '../adapters/idp/oidc-identity-provider.js';
+import { KeyringSecretStore } from '../adapters/vault/keyring-secret-store.js';
+import type { Policy } from '../core/policy.js';
 import type { DiagnosticLog, IdentityProvider, SecretStore } from '../core/ports/index.js';
 import type { AdapterFactory } from './cli.js';
 
@@ -30,15 +34,6 @@ const unconfiguredIdp: IdentityProvider = {
   revoke: async () => undefined,
 };
 
-/** Refuses to keep secrets anywhere but a real vault. */
-const noVault: SecretStore = {
-  get: async () => null,
-  set: async () => {
-    throw new Error('no OS vault configured');
-  },
-  delete: async () => false,
-};
-
 /** The IGC-Santé roots policy trusts; an unreadable file is logged, and chains then show as not validated. */
 function trustedCardCertificates(file: string, log: DiagnosticLog) {
   try {
@@ -49,9 +44,49 @@ function trustedCardCertificates(file: string, log: DiagnosticLog) {
   }
 }
 
+/** The extra CAs policy trusts for the IdP's TLS; unreadable is logged, and TLS then fails clearly. */
+function idpCaPem(file: string, log: DiagnosticLog): string | undefined {
+  if (!file) return undefined;
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    log.error('the IdP CA file cannot be read; only the system CAs are trusted', {
+      file,
+      error: String(error),
+    });
+    return undefined;
+  }
+}
+
+/**
+ * The hospital's IdP as policy configures it. The workstation's client keys live in the same OS
+ * vault as the people's tokens; the whole sign-in is bounded by the policy's authentication timeout.
+ */
+export function identityProviderFor(
+  policy: Policy,
+  vault: SecretStore,
+  log: DiagnosticLog,
+): IdentityProvider {
+  if (!policy.idpIssuer) {
+    log.warn('no IdP issuer in policy (idpIssuer): every sign-in fails safely');
+    return unconfiguredIdp;
+  }
+  return new OidcIdentityProvider({
+    issuer: policy.idpIssuer,
+    secretStore: vault,
+    initialAccessToken: policy.idpInitialAccessToken || null,
+    caPem: idpCaPem(policy.idpCaFile, log),
+    timeoutMs: policy.authenticationTimeoutSeconds * 1000,
+    badgeUsernameTemplate: policy.badgeUsernameTemplate,
+    log,
+  });
+}
+
 export const productionAdapters: AdapterFactory = async (policy, options) => {
   const log = createWinstonLog({ level: process.env.RELEVE_LOG_LEVEL ?? 'warn' });
   const audit = new JsonLinesAuditSink(options.auditFile ?? defaultAuditFile());
+  // The OS vault (Secret Service / Credential Manager): tokens and the workstation's keys, nowhere else.
+  const vault = new KeyringSecretStore();
   return {
     adapters: {
       clock: new SystemClock(),
@@ -61,9 +96,9 @@ export const productionAdapters: AdapterFactory = async (policy, options) => {
         new HidBadgeSource({ log, readers: policy.hidReaders }),
       ],
       cards: new PcscCardSession(trustedCardCertificates(policy.cardTrustedRootsFile, log)),
-      idp: unconfiguredIdp,
+      idp: identityProviderFor(policy, vault, log),
       osSession: new HeadlessOsSession(log),
-      secrets: noVault,
+      secrets: vault,
       audit,
       log,
       newId: randomUUID,

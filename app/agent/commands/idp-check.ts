@@ -5,7 +5,12 @@
  * the grants Relève uses the IdP offers. Sends no credentials and registers nothing.
  */
 import { readFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
 import { createHttpsFetch, type HttpsFetch } from '../../adapters/idp/https-fetch.js';
+import { clientRecordAccount } from '../../adapters/idp/workstation-client.js';
+import type { Policy } from '../../core/policy.js';
+import type { SecretStore } from '../../core/ports/secret-store.js';
+import type { CliIo } from '../cli.js';
 
 export interface IdpCheckOptions {
   readonly issuer: string;
@@ -18,6 +23,13 @@ export interface IdpCheckOptions {
   readonly fetch?: HttpsFetch;
   /** Epoch ms; default Date.now. */
   readonly now?: () => number;
+  /**
+   * This workstation's registration with the issuer, from the OS vault: its client ID, null when
+   * it has not registered yet. Absent: not checked.
+   */
+  readonly registration?: () => Promise<string | null>;
+  /** Whether policy gives an initial access token (needed until the workstation is registered). */
+  readonly hasInitialAccessToken?: boolean;
 }
 
 type Status = 'ok' | 'warn' | 'fail';
@@ -168,6 +180,27 @@ export async function idpCheck(options: IdpCheckOptions, out: (line: string) => 
         : 'no registration_endpoint: workstations cannot register (RFC 7591)',
     );
 
+    if (options.registration) {
+      try {
+        const clientId = await options.registration();
+        if (clientId) add('workstation', 'ok', `registered with this IdP as client ${clientId}`);
+        else if (options.hasInitialAccessToken)
+          add(
+            'workstation',
+            'ok',
+            'not registered yet: registers at its first sign-in (policy gives an initial access token)',
+          );
+        else
+          add(
+            'workstation',
+            'fail',
+            'not registered, and policy gives no initial access token (idpInitialAccessToken) to register with',
+          );
+      } catch (error) {
+        add('workstation', 'fail', `the OS vault cannot be read: ${describeError(error)}`);
+      }
+    }
+
     const authMethods = strings(metadata.token_endpoint_auth_methods_supported);
     add(
       'client-auth',
@@ -222,4 +255,64 @@ export async function idpCheck(options: IdpCheckOptions, out: (line: string) => 
     );
   }
   return usable ? 0 : 1;
+}
+
+/** Reads this workstation's client ID for an issuer from the vault, without registering. */
+export async function registeredClientId(vault: SecretStore, issuer: string): Promise<string | null> {
+  const raw = await vault.get(clientRecordAccount(issuer));
+  if (raw === null) return null;
+  try {
+    const record = JSON.parse(raw) as { clientId?: unknown };
+    return typeof record.clientId === 'string' ? record.clientId : null;
+  } catch {
+    return null;
+  }
+}
+
+export interface IdpCommandOptions {
+  /** The policy in force (its IdP settings are the defaults of --issuer and --ca-file). */
+  readonly policy: () => Promise<Policy>;
+  /** The OS vault, for the workstation's registration state. */
+  readonly vault: () => SecretStore;
+}
+
+/** `releve idp check [--issuer URL] [--ca-file PEM] [--json]`, defaults from policy. */
+export async function idpCheckCommand(
+  args: readonly string[],
+  io: CliIo,
+  options: IdpCommandOptions,
+): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: [...args],
+    options: {
+      issuer: { type: 'string' },
+      'ca-file': { type: 'string' },
+      json: { type: 'boolean', default: false },
+    },
+    strict: true,
+    allowPositionals: true,
+  });
+  if (positionals.length > 0) {
+    io.err(`releve idp check: unexpected argument ${positionals[0]}`);
+    return 2;
+  }
+  const policy = await options.policy();
+  const issuer = values.issuer ?? policy.idpIssuer;
+  if (!issuer) {
+    io.err('releve idp check: no issuer: pass --issuer URL, or set idpIssuer in policy');
+    return 2;
+  }
+  const caFile = values['ca-file'] ?? (policy.idpCaFile || undefined);
+  const vault = options.vault();
+  return idpCheck(
+    {
+      issuer,
+      caFile,
+      json: values.json,
+      timeoutMs: policy.authenticationTimeoutSeconds * 1000,
+      registration: () => registeredClientId(vault, issuer.replace(/\/+$/, '')),
+      hasInitialAccessToken: policy.idpInitialAccessToken !== '',
+    },
+    io.out,
+  );
 }
