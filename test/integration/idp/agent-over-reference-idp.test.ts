@@ -1,0 +1,219 @@
+/**
+ * The shipped agent's own wiring (productionAdapters: the IdP and the OS vault from policy, the
+ * PC/SC card session with the policy's roots) against the reference IdP over real HTTPS, with
+ * badges and a CPS card through a real pcscd. What a nurse, a doctor and the security officer
+ * see when the workstation is configured by policy alone.
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { silentLog } from '../../../app/adapters/log/winston-log.js';
+import { clientRecordAccount } from '../../../app/adapters/idp/workstation-client.js';
+import { KeyringSecretStore } from '../../../app/adapters/vault/keyring-secret-store.js';
+import { tokenAccount } from '../../../app/adapters/vault/token-vault.js';
+import { composeAgent, type Agent, type AgentEvent } from '../../../app/agent/agent.js';
+import { productionAdapters } from '../../../app/agent/production.js';
+import { loadCatalogue } from '../../../app/agent/resources.js';
+import { DEFAULT_POLICY, type Policy } from '../../../app/core/policy.js';
+import { startReferenceIdp, type ReferenceIdp } from '../../harness/idp/reference-idp.js';
+import { DOCTOR, NURSE } from '../../harness/people.js';
+import { createCardPki, type CardPki } from '../../harness/pki.js';
+import { startPcscd, VPCD_PORT, type RunningPcscd } from '../../harness/pcscd.js';
+import { typePin } from '../../harness/scenarios.js';
+import { VirtualCps3Card, VpcdConnection, VpcdReader } from '../../harness/vcard/index.js';
+import { EventLog } from '../../harness/wait.js';
+
+let pcscd: RunningPcscd;
+let idp: ReferenceIdp;
+let pki: CardPki;
+let dir: string;
+let basePolicy: Policy;
+
+beforeAll(async () => {
+  pki = await createCardPki();
+  [pcscd, idp] = await Promise.all([startPcscd(), startReferenceIdp({ cardPki: pki, maxPinFailures: 3 })]);
+  dir = mkdtempSync(join(tmpdir(), 'releve-production-'));
+  writeFileSync(join(dir, 'idp-ca.pem'), idp.caPem);
+  writeFileSync(join(dir, 'card-roots.pem'), pki.rootPem + pki.intermediatePem);
+  basePolicy = {
+    ...DEFAULT_POLICY,
+    idpIssuer: idp.issuer,
+    idpCaFile: join(dir, 'idp-ca.pem'),
+    idpInitialAccessToken: idp.initialAccessToken,
+    cardTrustedRootsFile: join(dir, 'card-roots.pem'),
+  };
+});
+afterAll(async () => {
+  await Promise.all([pcscd.stop(), idp.stop()]);
+});
+
+interface Workstation {
+  readonly agent: Agent;
+  readonly events: EventLog<AgentEvent>;
+  readonly reader: VpcdReader;
+  readonly auditFile: string;
+  stop(): Promise<void>;
+}
+
+/** The shipped adapters as policy configures them; only the reader is watched, to tap on it. */
+async function workstation(policy: Policy = basePolicy): Promise<Workstation> {
+  const auditFile = join(mkdtempSync(join(dir, 'audit-')), 'audit.jsonl');
+  const running = await productionAdapters(policy, { auditFile });
+  const reader = new VpcdReader(silentLog);
+  const agent = composeAgent({ ...running.adapters, badgeSources: [reader] }, policy, {
+    catalogue: loadCatalogue(policy.locale),
+  });
+  const events = new EventLog<AgentEvent>();
+  agent.subscribe(events.push);
+  await agent.start();
+  await reader.ready();
+  return {
+    agent,
+    events,
+    reader,
+    auditFile,
+    async stop() {
+      await agent.stop();
+      await running.close();
+    },
+  };
+}
+
+const feedback = (events: EventLog<AgentEvent>, since = 0): string[] =>
+  events.events.slice(since).flatMap((e) => (e.type === 'feedback' ? [e.text] : []));
+
+const auditOf = (file: string): Record<string, unknown>[] =>
+  readFileSync(file, 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+
+describe('the shipped agent configured by policy, against the reference IdP', () => {
+  it('signs a nurse in with badge + PIN: registered workstation, tokens in the keyring, traced with her RPPS', async () => {
+    const ws = await workstation();
+    try {
+      await ws.reader.tap(NURSE.badgeUid);
+      await typePin(ws.agent, '0000');
+      await ws.agent.idle();
+      expect(feedback(ws.events)).toContain('Code PIN incorrect — 2 essai(s) restant(s)');
+      expect(ws.agent.snapshot().phase).toBe('awaiting-pin');
+      await typePin(ws.agent, NURSE.pin);
+      await ws.agent.idle();
+      expect(ws.agent.snapshot()).toMatchObject({
+        phase: 'active',
+        user: { displayName: NURSE.displayName, nationalId: NURSE.nationalId },
+      });
+
+      const vault = new KeyringSecretStore();
+      const registration = JSON.parse((await vault.get(clientRecordAccount(idp.issuer))) ?? '{}') as {
+        clientId?: string;
+      };
+      expect(registration.clientId).toEqual(expect.any(String));
+      const tokens = JSON.parse((await vault.get(tokenAccount(NURSE.personId))) ?? '{}') as {
+        accessToken?: string;
+        refreshToken?: string;
+      };
+      expect(tokens.refreshToken).toEqual(expect.any(String));
+      // Neither the screens nor the audit trail carry a token or the PIN.
+      const published = JSON.stringify(ws.events.events) + readFileSync(ws.auditFile, 'utf8');
+      expect(published).not.toContain(tokens.accessToken);
+      expect(published).not.toContain(tokens.refreshToken);
+
+      const signIns = auditOf(ws.auditFile).filter((r) => r.action === 'authentication');
+      expect(signIns.map((r) => `${String(r.outcome)}:${String(r.reason)}`)).toEqual([
+        'failure:wrong-pin',
+        'success:tap-in',
+      ]);
+      expect(signIns[1]).toMatchObject({ nationalId: NURSE.nationalId, method: 'badge-pin' });
+    } finally {
+      await ws.stop();
+    }
+  });
+
+  it('says "too many attempts" with when to retry once the IdP locks the badge, and lets no one in', async () => {
+    const ws = await workstation();
+    try {
+      await ws.reader.tap(DOCTOR.badgeUid);
+      await typePin(ws.agent, '9999');
+      await typePin(ws.agent, '9998');
+      await typePin(ws.agent, '9997');
+      await ws.agent.idle();
+      expect(ws.agent.snapshot().phase).toBe('locked');
+      // The third wrong PIN locks the badge at the IdP; the right PIN is refused until the lockout ends.
+      await ws.reader.tap(DOCTOR.badgeUid);
+      await typePin(ws.agent, DOCTOR.pin);
+      await ws.agent.idle();
+      expect(ws.agent.snapshot().phase).toBe('locked');
+      expect(feedback(ws.events).some((text) => /^Trop d'essais — réessayez dans \d+ min$/.test(text))).toBe(
+        true,
+      );
+    } finally {
+      await ws.stop();
+    }
+  });
+
+  it('signs a doctor in with his CPS card: PIN checked by the card, assertion signed by it, chain from policy', async () => {
+    const card = await VirtualCps3Card.create({
+      holder: {
+        surname: DOCTOR.surname,
+        givenName: DOCTOR.givenName,
+        nationalId: DOCTOR.nationalId!,
+        profession: DOCTOR.profession!,
+      },
+      pki,
+      pin: DOCTOR.pin,
+    });
+    const ws = await workstation();
+    const slot = new VpcdConnection(card, { port: VPCD_PORT + 1 });
+    try {
+      await slot.insert();
+      await ws.events.waitFor((e) => e.type === 'state' && e.snapshot.phase === 'awaiting-pin', 'the prompt');
+      await typePin(ws.agent, DOCTOR.pin);
+      await ws.agent.idle();
+      expect(ws.agent.snapshot()).toMatchObject({
+        phase: 'active',
+        user: { displayName: DOCTOR.displayName, nationalId: DOCTOR.nationalId },
+      });
+      expect(card.pinTriesLeft).toBe(3);
+      const signIn = auditOf(ws.auditFile).find((r) => r.action === 'authentication');
+      expect(signIn).toMatchObject({ outcome: 'success', method: 'card-pin', badgeKind: 'cps-card' });
+      await slot.remove();
+      await ws.events.waitFor((e) => e.type === 'state' && e.snapshot.phase === 'locked', 'the lock');
+    } finally {
+      await slot.remove().catch(() => undefined);
+      await ws.stop();
+    }
+  });
+
+  it('fails safe and says so when the IdP is slow beyond the policy bound, or down', async () => {
+    const ws = await workstation({ ...basePolicy, authenticationTimeoutSeconds: 2 });
+    try {
+      idp.setTokenDelay(5000);
+      await ws.reader.tap(NURSE.badgeUid);
+      await typePin(ws.agent, NURSE.pin);
+      await ws.events.waitFor(
+        (e) => e.type === 'state' && e.snapshot.phase === 'locked',
+        'the lock after the timeout',
+        15_000,
+        ws.events.events.length,
+      );
+      expect(feedback(ws.events)).toContain('Délai dépassé — badgez à nouveau');
+    } finally {
+      idp.setTokenDelay(0);
+      await ws.stop();
+    }
+    const down = await workstation({ ...basePolicy, idpIssuer: 'https://127.0.0.1:9' });
+    try {
+      await down.reader.tap(NURSE.badgeUid);
+      await typePin(down.agent, NURSE.pin);
+      await down.agent.idle();
+      expect(down.agent.snapshot().phase).toBe('locked');
+      expect(feedback(down.events)).toContain(
+        "Serveur d'identité injoignable — réessayez ou contactez le support",
+      );
+    } finally {
+      await down.stop();
+    }
+  });
+});
