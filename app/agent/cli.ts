@@ -64,6 +64,9 @@ Commands:
   policy check FILE       validate a policy file (exit 0 valid, 1 invalid with one message per field)
   readers [--json] [--watch]            list badge readers by name and the badges on them
   card [--json] [--reader NAME]         read the CPS card in a reader (PIN tries left read without spending one)
+  enroll --badge UID [--json] [--policy FILE]
+                          enroll an unknown badge: its new PIN typed twice, then a login at the
+                          IdP in the system browser
   idp check [--issuer URL] [--ca-file PEM] [--json]
                           can this workstation work with the IdP (default: policy's idpIssuer)?
                           discovery, JWKS, registration, clock skew, the grants Relève needs

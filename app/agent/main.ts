@@ -10,6 +10,7 @@ import { KeyringSecretStore } from '../adapters/vault/keyring-secret-store.js';
 import { DEFAULT_POLICY, policyWithFallback, type Policy } from '../core/policy.js';
 import type { PolicySource } from '../core/ports/index.js';
 import { cardCommand, trustedRootsFromPolicy } from './commands/card.js';
+import { enrollCommand } from './commands/enroll.js';
 import { idpCheckCommand } from './commands/idp-check.js';
 import { readersCommand } from './commands/readers.js';
 
@@ -51,6 +52,14 @@ const code = await runCli(process.argv.slice(2), consoleIo, {
   untilSignal,
   commands: {
     card: (args, io) => cardCommand(args, io, { trusted: trustedRootsFromPolicy(policySource) }),
+    enroll: (args, io) =>
+      enrollCommand(args, io, {
+        policySource,
+        readPin: process.stdin.isTTY
+          ? (prompt) => readPinFromTty(process.stdin, process.stdout, prompt)
+          : undefined,
+        log: createWinstonLog({ level: process.env.RELEVE_LOG_LEVEL ?? 'warn' }),
+      }),
     'idp check': (args, io) =>
       idpCheckCommand(args, io, {
         policy: () => workstationPolicy(io),
