@@ -6,7 +6,7 @@
  * Never a token, never a PIN.
  */
 import type { AuditRecord } from '../core/audit.js';
-import type { Person } from '../core/identity.js';
+import { personSchema, type Person } from '../core/identity.js';
 import { formatMessage, type Catalogue, type MessageKey, type MessageParams } from '../core/messages.js';
 import { checkPinFormat, zeroize, type PinFormatProblem } from '../core/pin.js';
 import { nextShiftBoundary, type Policy, type PolicyProblem } from '../core/policy.js';
@@ -304,6 +304,11 @@ export function composeAgent(adapters: AgentAdapters, basePolicy: Policy, option
     let outcome: AuthOutcome;
     try {
       outcome = await signIn(effect, pin);
+      if (outcome.reason === 'ok' && !personSchema.safeParse(outcome.person).success) {
+        // The core would refuse this result and leave the person waiting until the deadline.
+        log.error('the IdP named a person the workstation cannot show; sign-in refused');
+        outcome = { reason: 'idp-error' };
+      }
     } catch (error) {
       log.error('sign-in failed unexpectedly', { error: String(error) });
       outcome = { reason: 'idp-error' };

@@ -5,7 +5,7 @@
  * loopback. Everything is made at run time with real RSA-2048 keys; nothing here is packaged.
  */
 import 'reflect-metadata';
-import { webcrypto, createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
+import { webcrypto, createPrivateKey, createPublicKey, randomUUID, type KeyObject } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
 
 x509.cryptoProvider.set(webcrypto as unknown as Crypto);
@@ -173,7 +173,13 @@ export interface TlsMaterial {
 
 /** A CA and a server certificate for loopback (localhost, 127.0.0.1, ::1). */
 export async function createTlsMaterial(hostnames: readonly string[] = ['localhost']): Promise<TlsMaterial> {
-  const ca = await createAuthority('CN=Releve Harness TLS CA, O=RELEVE HARNESS, C=FR', null, 0);
+  // Each CA gets a name of its own: TLS finds an issuer by name, so two harness CAs trusted
+  // together (the reference IdP's and a rogue one's) must not be mistaken for each other.
+  const ca = await createAuthority(
+    `CN=Releve Harness TLS CA ${randomUUID()}, O=RELEVE HARNESS, C=FR`,
+    null,
+    0,
+  );
   const keys = await generateKeys();
   const now = Date.now();
   const certificate = await x509.X509CertificateGenerator.create({

@@ -29,6 +29,19 @@ const NATIONAL_ID = /^(8[0-9]{11}|0[0-9A-Za-z]{9,10})$/;
 const text = (value: unknown): string | null =>
   typeof value === 'string' && value.trim() !== '' ? value.trim() : null;
 
+/** The longest name or profession the screens and the audit trail keep (see personSchema). */
+export const MAX_CLAIM_TEXT = 256;
+
+/**
+ * A display text cut to what the core keeps, on a character boundary. An IdP that sends a
+ * 10,000-character name still signs the person in; an identifier is never cut (see `sub`).
+ */
+function bounded(value: string | null): string | null {
+  if (value === null) return null;
+  const characters = Array.from(value);
+  return characters.length <= MAX_CLAIM_TEXT ? value : `${characters.slice(0, MAX_CLAIM_TEXT - 1).join('')}…`;
+}
+
 export function identityFromClaims(
   claims: Readonly<Record<string, unknown>>,
   names: ClaimNames = DEFAULT_CLAIM_NAMES,
@@ -37,7 +50,7 @@ export function identityFromClaims(
   if (!sub) return null;
   const given = text(claims.given_name);
   const family = text(claims.family_name);
-  const displayName = text(claims.name) ?? ([given, family].filter(Boolean).join(' ') || sub);
+  const displayName = bounded(text(claims.name) ?? ([given, family].filter(Boolean).join(' ') || sub));
   const nationalId =
     names.nationalId
       .map((name) => text(claims[name]))
@@ -46,7 +59,7 @@ export function identityFromClaims(
     personId: sub,
     displayName,
     nationalId,
-    profession: text(claims[names.profession]),
+    profession: bounded(text(claims[names.profession])),
   });
   if (!parsed.success) return null;
   const amr = Array.isArray(claims.amr)

@@ -27,7 +27,7 @@ async function run(
 beforeAll(async () => {
   [idp, rogue] = await Promise.all([startReferenceIdp(), startRogueIdp()]);
   dir = await mkdtemp(join(tmpdir(), 'releve-idp-check-'));
-  // One file per server: both harness CAs have the same name, and TLS picks a CA by its name.
+  // One file per server: each check trusts only the CA of the IdP it talks to.
   caFile = join(dir, 'idp-ca.pem');
   rogueCaFile = join(dir, 'rogue-ca.pem');
   await Promise.all([writeFile(caFile, idp.caPem), writeFile(rogueCaFile, rogue.caPem)]);

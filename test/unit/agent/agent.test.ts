@@ -8,6 +8,7 @@ import type { AuditSink } from '../../../app/core/ports/index.js';
 import { DOCTOR, NURSE } from '../../harness/people.js';
 import { typePin } from '../../harness/scenarios.js';
 import { FakeCpsCard } from '../../harness/sim/fake-card.js';
+import { SimulatedIdp } from '../../harness/sim/simulated-idp.js';
 import { createSimWorld, simulatedAdapters, type SimWorld } from '../../harness/sim/world.js';
 
 async function startAgent(
@@ -246,6 +247,20 @@ describe('agent', () => {
     expect(texts(events)).toContain('Welcome Dr Paul Durand');
     expect(agent.snapshot().suspended.map((p) => p.displayName)).toEqual([NURSE.displayName]);
     expect(world.os.violations).toEqual([]);
+    await agent.stop();
+  });
+
+  it('refuses at once, with a message, a sign-in whose person the workstation cannot show', async () => {
+    const { agent, world, events } = await startAgent(DEFAULT_POLICY, (w) => {
+      // An IdP adapter that let a 300-character name through (ours cuts names to 256).
+      Object.assign(w, { idp: new SimulatedIdp([{ ...NURSE, displayName: 'x'.repeat(300) }]) });
+    });
+    world.reader.tap(NURSE.badgeUid);
+    await typePin(agent, NURSE.pin);
+    await agent.idle();
+    expect(agent.snapshot().phase).toBe('locked');
+    expect(events.some((e) => e.type === 'rejected')).toBe(false);
+    expect(texts(events).at(-1)).toMatch(/^Erreur du serveur d'identité/);
     await agent.stop();
   });
 

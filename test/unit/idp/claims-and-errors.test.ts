@@ -65,9 +65,21 @@ describe('identityFromClaims', () => {
     expect(identityFromClaims({ sub: 'sophie.petit' })?.person.displayName).toBe('sophie.petit');
   });
 
-  it('refuses claims without a subject, or with oversized text', () => {
+  it('refuses claims without a subject, or with an oversized one', () => {
     expect(identityFromClaims({ name: 'Nobody' })).toBeNull();
-    expect(identityFromClaims({ sub: 'x', name: 'n'.repeat(1000) })).toBeNull();
+    expect(identityFromClaims({ sub: 's'.repeat(1000), name: 'Nobody' })).toBeNull();
+  });
+
+  it('still signs in a person whose name or profession is oversized, cut on a character boundary', () => {
+    const identity = identityFromClaims({
+      sub: 'x',
+      name: 'é'.repeat(300),
+      profession: '👩‍⚕️'.repeat(200),
+    });
+    expect(Array.from(identity?.person.displayName ?? '')).toHaveLength(256);
+    expect(identity?.person.displayName.endsWith('é…')).toBe(true);
+    expect(Array.from(identity?.person.profession ?? '')).toHaveLength(256);
+    expect(identity?.person.profession).not.toMatch(/[\uD800-\uDBFF]…$/);
   });
 });
 
