@@ -1,8 +1,11 @@
 /**
  * `npm run demo`: a nurse's morning played end to end through the real agent
- * (composeAgent, the session machine, the audit sink), printing a readable timeline with the
+ * (composeAgent, the session machine, the audit sink), the reference IdP over HTTPS, the OS
+ * vault and, when pcscd can be started, a real pcscd with virtual badges and a virtual CPS3
+ * card, printing a readable timeline with the
  * time each step took. Options: --policy FILE (the locale comes from it), --locale fr|en.
  */
+import { X509Certificate } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +16,11 @@ import { loadCatalogue } from '../../app/agent/resources.js';
 import { DEFAULT_POLICY, parsePolicyText, type Policy } from '../../app/core/policy.js';
 import { silentLog } from '../../app/adapters/log/winston-log.js';
 import { PcscCardSession } from '../../app/adapters/pcsc/card-session.js';
+import { OidcIdentityProvider } from '../../app/adapters/idp/oidc-identity-provider.js';
+import { KeyringSecretStore } from '../../app/adapters/vault/keyring-secret-store.js';
+import type { SecretStore } from '../../app/core/ports/index.js';
+import { startReferenceIdp } from '../harness/idp/reference-idp.js';
+import { MemorySecretStore } from '../harness/sim/memory-stores.js';
 import { pcscdProblem, startPcscd, VPCD_PORT } from '../harness/pcscd.js';
 import { DOCTOR } from '../harness/people.js';
 import { createCardPki } from '../harness/pki.js';
@@ -45,6 +53,26 @@ const lang = policy.locale;
 const say = (fr: string, en: string): string => (lang === 'fr' ? fr : en);
 
 const world = createSimWorld();
+// The reference IdP (oidc-provider) over HTTPS on loopback, trusting the doctor's card PKI.
+const cardPki = await createCardPki();
+const idp = await startReferenceIdp({ cardPki });
+// The OS vault when a Secret Service answers (npm run demo provides one), memory otherwise.
+const probeVault = new KeyringSecretStore({ service: 'Releve-demo', timeoutMs: 2000 });
+const vault: SecretStore = await probeVault
+  .get('probe')
+  .then(() => probeVault)
+  .catch(() => {
+    console.error('no OS vault (Secret Service) answers: the demo keeps its tokens in memory');
+    return new MemorySecretStore();
+  });
+const identityProvider = new OidcIdentityProvider({
+  issuer: idp.issuer,
+  secretStore: vault,
+  initialAccessToken: idp.initialAccessToken,
+  caPem: idp.caPem,
+  timeoutMs: policy.authenticationTimeoutSeconds * 1000,
+  badgeUsernameTemplate: policy.badgeUsernameTemplate,
+});
 // The real PC/SC chain when this machine allows it: pcscd, the vpcd reader, virtual badges.
 const pcscdWhyNot = pcscdProblem();
 const pcscd = pcscdWhyNot
@@ -59,7 +87,11 @@ const vpcdReader = pcscd ? new VpcdReader(silentLog) : null;
 let doctorCard: VpcdConnection | null = null;
 if (vpcdReader) {
   world.badgeSource = vpcdReader;
-  world.card = new PcscCardSession();
+  // The card's chain is checked against the test IGC-Santé roots, as policy would name them.
+  world.card = new PcscCardSession([
+    new X509Certificate(cardPki.rootPem),
+    new X509Certificate(cardPki.intermediatePem),
+  ]);
   const card = await VirtualCps3Card.create({
     holder: {
       surname: DOCTOR.surname,
@@ -67,7 +99,7 @@ if (vpcdReader) {
       nationalId: DOCTOR.nationalId!,
       profession: DOCTOR.profession!,
     },
-    pki: await createCardPki(),
+    pki: cardPki,
     pin: DOCTOR.pin,
   });
   doctorCard = new VpcdConnection(card, { port: VPCD_PORT + 1 });
@@ -85,7 +117,9 @@ if (vpcdReader) {
 }
 const auditFile = join(mkdtempSync(join(tmpdir(), 'releve-demo-')), 'audit.jsonl');
 const running = await simulatedAdapters(world, null)(policy, { auditFile });
-const agent = composeAgent(running.adapters, policy, { catalogue: loadCatalogue(lang) });
+const agent = composeAgent({ ...running.adapters, idp: identityProvider, secrets: vault }, policy, {
+  catalogue: loadCatalogue(lang),
+});
 
 const PHASE_LABELS: Record<string, [string, string]> = {
   locked: ['poste verrouillé', 'workstation locked'],
@@ -133,12 +167,12 @@ console.log(
 console.log(
   vpcdReader
     ? say(
-        'Badge sans contact (infirmière) et carte CPS3 (médecin) virtuels sur un vrai pcscd ; IdP simulé ; agent, machine à états et journal d’audit réels.',
-        'Virtual contactless badge (nurse) and CPS3 card (doctor) on a real pcscd; simulated IdP; real agent, state machine and audit trail.',
+        'Badge sans contact (infirmière) et carte CPS3 (médecin) virtuels sur un vrai pcscd ; IdP de référence (OIDC, HTTPS en boucle locale) ; agent, machine à états et journal d’audit réels.',
+        'Virtual contactless badge (nurse) and CPS3 card (doctor) on a real pcscd; the reference IdP (OIDC over HTTPS on loopback); real agent, state machine and audit trail.',
       )
     : say(
-        `Lecteur simulé (${pcscdWhyNot ?? 'pcscd indisponible'}) et IdP simulé ; agent, machine à états et journal d’audit réels.`,
-        `Simulated reader (${pcscdWhyNot ?? 'pcscd unavailable'}) and IdP; real agent, state machine and audit trail.`,
+        `Lecteur simulé (${pcscdWhyNot ?? 'pcscd indisponible'}) ; IdP de référence (OIDC, HTTPS en boucle locale) ; agent, machine à états et journal d’audit réels.`,
+        `Simulated reader (${pcscdWhyNot ?? 'pcscd unavailable'}); the reference IdP (OIDC over HTTPS on loopback); real agent, state machine and audit trail.`,
       ),
 );
 console.log(
@@ -171,6 +205,7 @@ await agent.stop();
 await running.close();
 await doctorCard?.remove();
 await pcscd?.stop();
+await idp.stop();
 
 const records = world.memoryAudit.records.length;
 const total = timings.reduce((a, b) => a + b, 0);

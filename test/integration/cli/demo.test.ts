@@ -1,11 +1,15 @@
 /** The README's first command keeps working: the demo plays the whole morning and says what it ran on. */
 import { describe, expect, it } from '@jest/globals';
 import { spawn } from 'node:child_process';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 
 function demo(...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(join('node_modules', '.bin', 'tsx'), ['test/demo/demo.ts', ...args]);
+    // As `npm run demo` does: node_modules/.bin first, so tsx runs on the Node 22 installed there.
+    const bin = join(process.cwd(), 'node_modules', '.bin');
+    const child = spawn(join(bin, 'tsx'), ['test/demo/demo.ts', ...args], {
+      env: { ...process.env, PATH: `${bin}${delimiter}${process.env.PATH ?? ''}` },
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -31,5 +35,7 @@ describe('npm run demo', () => {
     expect(result.stdout).toMatch(/9 steps in [\d.]+ ms of agent time; 1\d audit records/);
     // It says which chain it ran on: the real pcscd when it could start one.
     expect(result.stdout).toMatch(/on a real pcscd|Simulated reader/);
+    // People sign in through the reference IdP, not an in-memory stand-in.
+    expect(result.stdout).toContain('the reference IdP (OIDC over HTTPS on loopback)');
   });
 });
