@@ -120,16 +120,17 @@ function escapeXml(text: string): string {
  * ticks, and the floor's p50–p95 as a band underneath, so distance to the floor is visible.
  */
 export function formatSvg(report: BenchReport): string {
-  const width = 900;
+  const width = 980;
   const rowHeight = 46;
-  const left = 260;
-  const right = 20;
-  const top = 40;
+  const left = 270;
+  /** Room on the right for each measure's ratio to its floor. */
+  const right = 110;
+  const top = 60;
   const values = report.measures
     .flatMap((m) => [...m.samples, ...(m.floor ? [m.floor.p50, m.floor.p95] : [])])
     .filter((v) => v > 0);
-  const lo = Math.max(0.01, Math.min(...values, 1));
-  const hi = Math.max(...values, 10);
+  const lo = Math.max(0.01, Math.min(...values, 1) / 1.5);
+  const hi = Math.max(...values, 10) * 1.5;
   const scale = (v: number): number =>
     left +
     ((Math.log10(Math.max(v, lo)) - Math.log10(lo)) / (Math.log10(hi) - Math.log10(lo))) *
@@ -138,7 +139,10 @@ export function formatSvg(report: BenchReport): string {
   const parts: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="12">`,
     `<rect width="100%" height="100%" fill="white"/>`,
-    `<text x="10" y="20" font-size="14">${escapeXml(`Relève bench ${report.date} — ${report.chain}`)}</text>`,
+    `<text x="10" y="20" font-size="14">${escapeXml(
+      `Relève bench ${report.date} — ${report.machine.cpus}, ${report.machine.cores} cores — ${report.runs} runs`,
+    )}</text>`,
+    `<text x="10" y="38" fill="#555">dots: samples (log scale) · black: p50 · red: p95 · green band: the floor's p50–p95, same run · right: p95 / floor p95</text>`,
   ];
   for (let decade = Math.floor(Math.log10(lo)); decade <= Math.ceil(Math.log10(hi)); decade += 1) {
     const v = 10 ** decade;
@@ -165,6 +169,11 @@ export function formatSvg(report: BenchReport): string {
     ] as const) {
       parts.push(
         `<line x1="${scale(v)}" y1="${y - 14}" x2="${scale(v)}" y2="${y + 14}" stroke="${color}" stroke-width="2"><title>${name} ${ms(v)} ms</title></line>`,
+      );
+    }
+    if (m.ratio) {
+      parts.push(
+        `<text x="${width - 10}" y="${y + 4}" text-anchor="end" fill="${m.meetsTarget ? '#060' : '#c00'}">${escapeXml(x(m.ratio.p95))}</text>`,
       );
     }
   });
