@@ -9,31 +9,35 @@ import { readFileSync } from 'node:fs';
 import {
   identifyAtr,
   readCpsCard,
+  readCpsSerial,
   readPinTriesLeft,
   signDigest,
   verifyPin,
   type CardProfileId,
+  type CpsCardData,
   type Transmit,
 } from '../../core/cards/index.js';
 import { toHex } from '../../core/badge.js';
 import type { CardIdentity, CardSession, PinCheck, PinVerifier } from '../../core/ports/index.js';
-import { inTransaction, PcscCardError, type PcscContextLike } from './transaction.js';
+import { cardPresence, sharedCpsReads, type CardPresence, type CpsReadCache } from './cps-read-cache.js';
+import { createPcscContext, inTransaction, PcscCardError, type PcscContextLike } from './transaction.js';
 
 const CPS_PROFILES: readonly CardProfileId[] = ['cps3-contact', 'cps3-contactless', 'cps4'];
 
 /**
- * One short transaction with the CPS card in `readerName`: `work` gets a bounded transmit and
- * the card's profile (from its ATR). Rejects with a PcscCardError (`code` as in CardError).
+ * One short transaction with the CPS card in `readerName`: `work` gets a bounded transmit, the
+ * card's profile (from its ATR) and its presence (cps-read-cache.ts). Rejects with a
+ * PcscCardError (`code` as in CardError).
  */
 export async function withCard<T>(
   readerName: string,
-  work: (transmit: Transmit, profile: CardProfileId) => Promise<T>,
+  work: (transmit: Transmit, profile: CardProfileId, presence: CardPresence) => Promise<T>,
   timeoutMs = 5000,
   createContext?: () => PcscContextLike,
 ): Promise<T> {
   return inTransaction(
     readerName,
-    async (transmit, atr) => {
+    async (transmit, atr, presence) => {
       const match = identifyAtr(atr);
       if (!CPS_PROFILES.includes(match.profile))
         throw new PcscCardError(
@@ -42,7 +46,7 @@ export async function withCard<T>(
           false,
           toHex(atr),
         );
-      return work(transmit, match.profile);
+      return work(transmit, match.profile, presence);
     },
     { timeoutMs, ...(createContext ? { createContext } : {}) },
   );
@@ -102,15 +106,34 @@ export interface PcscCardSessionOptions {
   readonly timeoutMs?: number;
   /** How a PC/SC context is made; tests may pass a fake. */
   readonly createContext?: () => PcscContextLike;
+  /**
+   * What was read from each reader's card during its presence; default the one the badge
+   * source shares, so that the card it read at insertion is not read in full again.
+   */
+  readonly cpsReads?: CpsReadCache;
+}
+
+/**
+ * The card's data for this presence: what was read before (by the badge source, or an earlier
+ * call) once its serial says it is the same card, or a full read, remembered.
+ */
+export async function cpsCardData(
+  reads: CpsReadCache,
+  readerName: string,
+  transmit: Transmit,
+  profile: CardProfileId,
+  presence: CardPresence,
+): Promise<CpsCardData> {
+  const known = reads.get(readerName, presence);
+  if (known && (await readCpsSerial(transmit, profile)).serial === known.serial) return known;
+  const data = await readCpsCard(transmit, profile);
+  reads.set(readerName, presence, data);
+  return data;
 }
 
 export class PcscCardSession implements CardSession, PinVerifier {
-  /** What was last read from each reader's card: its PIN reference and certificate. */
-  private readonly cache = new Map<
-    string,
-    { serial: string; pinReference: number; certificate: Uint8Array }
-  >();
   private readonly trusted: readonly X509Certificate[];
+  private readonly reads: CpsReadCache;
 
   /**
    * @param trusted the IGC-Santé roots (and intermediates) policy trusts: PEM text (one or more
@@ -121,21 +144,24 @@ export class PcscCardSession implements CardSession, PinVerifier {
     private readonly options: PcscCardSessionOptions = {},
   ) {
     this.trusted = trusted.flatMap((t) => (typeof t === 'string' ? parsePemBundle(t) : [t]));
+    this.reads = options.cpsReads ?? sharedCpsReads;
   }
 
-  private withCard<T>(readerName: string, work: (transmit: Transmit, profile: CardProfileId) => Promise<T>) {
+  private withCard<T>(
+    readerName: string,
+    work: (transmit: Transmit, profile: CardProfileId, presence: CardPresence) => Promise<T>,
+  ) {
     return withCard(readerName, work, this.options.timeoutMs ?? 5000, this.options.createContext);
   }
 
-  /** Serial, holder, tries left (VERIFY without data: no try spent) and chain status, in one transaction. */
+  /**
+   * Serial, holder, tries left (VERIFY without data: no try spent) and chain status, in one
+   * transaction. The card the badge source read at its insertion is not read in full again:
+   * its serial (3 APDUs) says it is the same, then only the tries left are asked.
+   */
   async readIdentity(readerName: string): Promise<CardIdentity> {
-    return this.withCard(readerName, async (transmit, profile) => {
-      const data = await readCpsCard(transmit, profile);
-      this.cache.set(readerName, {
-        serial: data.serial,
-        pinReference: data.pinReference,
-        certificate: data.authCertificate,
-      });
+    return this.withCard(readerName, async (transmit, profile, presence) => {
+      const data = await cpsCardData(this.reads, readerName, transmit, profile, presence);
       const pinTriesLeft = await readPinTriesLeft(transmit, profile, data.pinReference);
       return {
         person: {
@@ -157,12 +183,13 @@ export class PcscCardSession implements CardSession, PinVerifier {
    */
   async verifyPin(readerName: string, pin: Uint8Array): Promise<PinCheck> {
     try {
-      return await this.withCard(readerName, async (transmit, profile) => {
-        // The PIN reference comes from the card's AODF, read with its identity; a card verified
-        // without that read first (a caller that skipped readIdentity) gets its holder PIN
-        // reference read now, which spends nothing.
+      return await this.withCard(readerName, async (transmit, profile, presence) => {
+        // The PIN reference comes from the card's AODF, read with its identity during this
+        // presence; a card verified without that read first (a caller that skipped
+        // readIdentity) gets its holder PIN reference read now, which spends nothing.
         const pinReference =
-          this.cache.get(readerName)?.pinReference ?? (await readCpsCard(transmit, profile)).pinReference;
+          this.reads.get(readerName, presence)?.pinReference ??
+          (await cpsCardData(this.reads, readerName, transmit, profile, presence)).pinReference;
         return verifyPin(transmit, profile, pinReference, pin);
       });
     } catch (error) {
@@ -177,13 +204,33 @@ export class PcscCardSession implements CardSession, PinVerifier {
     return this.withCard(readerName, (transmit, profile) => signDigest(transmit, profile, digest));
   }
 
-  /** The authentication certificate (DER) read with the identity, or read now. */
+  /**
+   * The authentication certificate (DER) read with the identity during this card's presence
+   * (asked of the reader, not the card), or read now. A certificate is public; the signature
+   * that goes with it is always made by the card in the reader.
+   */
   async authenticationCertificate(readerName: string): Promise<Uint8Array> {
-    const cached = this.cache.get(readerName);
-    if (cached) return cached.certificate;
+    const known = this.reads.get(readerName, this.presence(readerName));
+    if (known) return known.authCertificate;
     return this.withCard(
       readerName,
-      async (transmit, profile) => (await readCpsCard(transmit, profile)).authCertificate,
+      async (transmit, profile, presence) =>
+        (await cpsCardData(this.reads, readerName, transmit, profile, presence)).authCertificate,
     );
+  }
+
+  /** Which card presence `readerName` holds now, asked of the PC/SC service (no APDU). */
+  private presence(readerName: string): CardPresence {
+    try {
+      const context = (this.options.createContext ?? createPcscContext)();
+      try {
+        const reader = context.listReaders().find((r) => r.name === readerName);
+        return reader?.atr ? cardPresence(reader.state, toHex(Uint8Array.from(reader.atr))) : null;
+      } finally {
+        context.close();
+      }
+    } catch {
+      return null;
+    }
   }
 }

@@ -23,9 +23,11 @@
  */
 import * as pcsc from 'smartcard';
 import { toHex, type UidByteOrder } from '../../core/badge.js';
-import { identifyAtr, readCpsCard, readUid, type AtrMatch } from '../../core/cards/index.js';
+import { identifyAtr, readUid, type AtrMatch } from '../../core/cards/index.js';
 import type { BadgePresentation } from '../../core/identity.js';
 import type { BadgeSource, BadgeSourceEvent, DiagnosticLog, ReaderInfo } from '../../core/ports/index.js';
+import { cpsCardData } from './card-session.js';
+import { sharedCpsReads, type CpsReadCache } from './cps-read-cache.js';
 import {
   createPcscContext,
   inTransaction,
@@ -56,6 +58,11 @@ export interface PcscBadgeSourceOptions {
   readonly maxBackoffMs?: number;
   /** Bound on connecting and on each APDU of one card read. */
   readonly transactionTimeoutMs?: number;
+  /**
+   * Where a CPS card's full read (done here for its serial) is kept for the agent's identity
+   * read that follows; default the cache the card session shares.
+   */
+  readonly cpsReads?: CpsReadCache;
   /** The resume detector's clock and timer; tests inject them. Default: Date.now, setInterval. */
   readonly resume?: ResumeDetectorOptions;
 }
@@ -85,6 +92,8 @@ const PNP = '\\\\?PnP?\\Notification';
 /** How long one SCardGetStatusChange waits; also how soon a vanished reader is noticed. */
 const WATCH_TIMEOUT_MS = 1000;
 const RESUME_CHECK_MS = 5000;
+/** PCSCLITE_MAX_READERS_CONTEXTS: the most reader states one SCardGetStatusChange takes. */
+const MAX_WATCHED = 16;
 /** A resume-check tick this much later than due means the machine slept (or the process was frozen). */
 const RESUME_GAP_MS = 10_000;
 /** pcsc-lite's per-reader card event counter lives in the upper 16 bits of the state. */
@@ -116,7 +125,11 @@ export class PcscBadgeSource implements BadgeSource {
   private resyncWanted = false;
   private stopResumeCheck: (() => void) | null = null;
 
-  constructor(private readonly options: PcscBadgeSourceOptions) {}
+  private readonly reads: CpsReadCache;
+
+  constructor(private readonly options: PcscBadgeSourceOptions) {
+    this.reads = options.cpsReads ?? sharedCpsReads;
+  }
 
   async start(listener: (event: BadgeSourceEvent) => void): Promise<void> {
     if (this.running) return;
@@ -210,13 +223,16 @@ export class PcscBadgeSource implements BadgeSource {
       try {
         this.watchContext = (this.options.createContext ?? createPcscContext)();
         await this.follow(this.watchContext);
-        backoff = 250;
       } catch (error) {
         if (!this.running) break;
         this.closeContext();
         if (error instanceof Resync) continue;
-        // Said once per outage, not at every retry.
-        if (this.available !== false) this.options.log.warn('PC/SC unavailable', { error: message(error) });
+        // Said once per outage, not at every retry; each outage starts again with a short pause
+        // (the service restarted is usually back at once), whatever earlier ones took.
+        if (this.available !== false) {
+          this.options.log.warn('PC/SC unavailable', { error: message(error) });
+          backoff = 250;
+        }
         this.setAvailable(false, `smart-card service unavailable (${message(error)}); retrying`);
         await new Promise((resolve) => setTimeout(resolve, backoff));
         backoff = Math.min(backoff * 2, this.options.maxBackoffMs ?? 2000);
@@ -228,6 +244,7 @@ export class PcscBadgeSource implements BadgeSource {
   private loseReader(name: string): void {
     const badge = this.known.get(name);
     this.known.delete(name);
+    this.reads.forget(name);
     if (badge) this.emit({ type: 'badge-removed', badgeId: badge.badgeId, readerName: name });
     this.emit({ type: 'reader-lost', readerName: name });
   }
@@ -250,9 +267,11 @@ export class PcscBadgeSource implements BadgeSource {
         this.known.set(name, null);
         this.emit({ type: 'reader-added', reader: { name, kind: 'pcsc', cardPresent: false } });
       }
+      // pcsc-lite watches at most 16 readers in one call, the PnP pseudo-reader included; with
+      // 16 readers the watch does without it (a new reader is then found at the next listing).
       const watched = [
-        ...names.map((name) => ({ name, state: states.get(name) ?? 0 })),
-        { name: PNP, state: states.get(PNP) ?? 0 },
+        ...names.slice(0, MAX_WATCHED).map((name) => ({ name, state: states.get(name) ?? 0 })),
+        ...(names.length < MAX_WATCHED ? [{ name: PNP, state: states.get(PNP) ?? 0 }] : []),
       ];
       const changes = await context.waitForChange(watched, WATCH_TIMEOUT_MS);
       if (changes === null) {
@@ -306,6 +325,7 @@ export class PcscBadgeSource implements BadgeSource {
   }
 
   private onEmpty(readerName: string): void {
+    this.reads.forget(readerName);
     const badge = this.known.get(readerName);
     if (!badge) return;
     this.known.set(readerName, null);
@@ -350,15 +370,16 @@ export class PcscBadgeSource implements BadgeSource {
   private readBadgeId(readerName: string, match: AtrMatch): Promise<string> {
     return inTransaction(
       readerName,
-      async (transmit) => {
+      async (transmit, _atr, presence) => {
         if (match.badgeKind === 'rfid') {
           const uid = await readUid(transmit, this.uidOrderFor(readerName));
           if (!uid.ok) throw new PcscCardError('unknown-card', uid.problem, false);
           return uid.uid;
         }
-        // A CPS card's badge ID is its serial (EF.SN.ICC). The core has no serial-only read
-        // yet, so the whole (small) read is done: ~20 APDUs, a few ms with quick ACKs.
-        return (await readCpsCard(transmit, match.profile)).serial;
+        // A CPS card's badge ID is its serial (EF.SN.ICC). The whole card is read (~20 APDUs, a
+        // few ms with quick ACKs): a card whose certificate cannot be read is no badge, and the
+        // agent's identity read that follows finds it all in the shared cache.
+        return (await cpsCardData(this.reads, readerName, transmit, match.profile, presence)).serial;
       },
       {
         timeoutMs: this.options.transactionTimeoutMs ?? 3000,

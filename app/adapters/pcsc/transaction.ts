@@ -13,8 +13,10 @@
  *   is a sentence a person can act on.
  */
 import * as pcsc from 'smartcard';
+import { toHex } from '../../core/badge.js';
 import { CardDataError, CardProtocolError } from '../../core/cards/index.js';
 import type { CardError } from '../../core/ports/index.js';
+import { cardPresence, type CardPresence } from './cps-read-cache.js';
 import { withTimeout } from './timeout.js';
 
 /** Sends one command APDU; resolves with data + SW1 SW2. */
@@ -28,6 +30,8 @@ export interface PcscCardHandle {
 export interface PcscReaderHandle {
   readonly name: string;
   readonly atr: Buffer | null;
+  /** The reader's state when listed (pcsc-lite: its card event counter in the upper 16 bits). */
+  readonly state?: number;
   connect(share?: number, protocol?: number): Promise<PcscCardHandle>;
 }
 export interface PcscReaderState {
@@ -140,12 +144,14 @@ async function connect(
 }
 
 /**
- * One short transaction with the card in `readerName`: `work` gets a bounded transmit and the
- * card's ATR. Never held across user input: callers open one per step.
+ * One short transaction with the card in `readerName`: `work` gets a bounded transmit, the
+ * card's ATR and its presence (which card insertion this is, see cps-read-cache.ts; taken before
+ * connecting, so a card swapped meanwhile only makes it stale, never wrong). Never held across
+ * user input: callers open one per step.
  */
 export async function inTransaction<T>(
   readerName: string,
-  work: (transmit: Transmit, atr: Uint8Array) => Promise<T>,
+  work: (transmit: Transmit, atr: Uint8Array, presence: CardPresence) => Promise<T>,
   options: TransactionOptions = {},
 ): Promise<T> {
   const timeoutMs = options.timeoutMs ?? 5000;
@@ -162,6 +168,7 @@ export async function inTransaction<T>(
   try {
     const reader = context.listReaders().find((r) => r.name === readerName);
     if (!reader) throw new PcscCardError('card-removed', `the reader "${readerName}" is not connected`);
+    const presence = cardPresence(reader.state, reader.atr ? toHex(Uint8Array.from(reader.atr)) : '');
     const connecting = connect(reader, timeoutMs, options.exclusiveWaitMs ?? 300);
     inFlight = connecting.then(
       (late) => (card = late),
@@ -183,7 +190,7 @@ export async function inTransaction<T>(
       return answer;
     };
     return await withTimeout(
-      work(transmit, atr),
+      work(transmit, atr, presence),
       timeoutMs * 4,
       `the transaction with the card in ${readerName}`,
     );

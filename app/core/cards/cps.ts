@@ -201,6 +201,19 @@ function serialFrom(snFile: Uint8Array): { serial: string; cardNumber: string } 
 const path = (bytes: Uint8Array): FilePath => ({ path: bytes, index: null, length: null });
 
 /**
+ * The serial alone (EF.SN.ICC in the IAS application): 3 APDUs, to tell whether the card in a
+ * reader is the one read before. Spends no PIN try.
+ */
+export async function readCpsSerial(
+  transmit: Transmit,
+  profile: CardProfileId,
+): Promise<{ serial: string; cardNumber: string }> {
+  ensureCps3(profile);
+  await selectIas(transmit, profile);
+  return serialFrom(await readFile(transmit, path(EF_SN_ICC), 'EF.SN.ICC', true));
+}
+
+/**
  * Everything the agent needs from a CPS3 at a tap: serial, authentication certificate and the
  * identity in it, the PIN's reference and format, the authentication key's reference. Followed
  * through PKCS#15 from EF.ODF; spends no PIN try.

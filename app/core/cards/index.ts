@@ -49,6 +49,7 @@ export { byteOrderFor, GET_UID, readUid } from './uid.js';
 export {
   readCps4Serial,
   readCpsCard,
+  readCpsSerial,
   readPinTriesLeft,
   signDigest,
   verifyPin,

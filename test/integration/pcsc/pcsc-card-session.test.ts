@@ -5,12 +5,19 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { createHash, verify, X509Certificate } from 'node:crypto';
+import { silentLog } from '../../../app/adapters/log/winston-log.js';
 import { PcscCardSession } from '../../../app/adapters/pcsc/card-session.js';
+import { cardPresence, CpsReadCache } from '../../../app/adapters/pcsc/cps-read-cache.js';
+import { PcscBadgeSource } from '../../../app/adapters/pcsc/pcsc-badge-source.js';
 import { snapshotPcscReaders } from '../../../app/adapters/pcsc/reader-snapshot.js';
-import { PcscCardError } from '../../../app/adapters/pcsc/transaction.js';
+import { createPcscContext, PcscCardError } from '../../../app/adapters/pcsc/transaction.js';
+import { readCpsCard } from '../../../app/core/cards/index.js';
+import { toHex } from '../../../app/core/badge.js';
+import type { BadgeSourceEvent } from '../../../app/core/ports/index.js';
 import { startPcscd, type RunningPcscd } from '../../harness/pcscd.js';
 import { createCardPki, type CardPki } from '../../harness/pki.js';
 import { VirtualCps3Card, VpcdConnection, type VirtualCard } from '../../harness/vcard/index.js';
+import { EventLog } from '../../harness/wait.js';
 
 const READER = 'Virtual PCD 00 00';
 const HOLDER = {
@@ -82,6 +89,9 @@ async function rejection(promise: Promise<unknown>): Promise<PcscCardError> {
 }
 
 const pin = (text: string): Uint8Array => new TextEncoder().encode(text);
+
+/** APDUs of an identity read of a card already read during this presence (see the test). */
+const CHEAP_READ = 6;
 
 beforeAll(async () => {
   pcscd = await startPcscd();
@@ -197,5 +207,100 @@ describe('PC/SC card session (real pcscd, virtual CPS3 card)', () => {
     await new Promise((resolve) => setTimeout(resolve, 3500)); // the stuck APDU ends, pcscd sees the reader empty
     await insert(await VirtualCps3Card.create({ holder: HOLDER, pki, serialDigits: '11112222' }));
     expect((await session.readIdentity(READER)).serial).toMatch(/^802500000111112222/);
+  });
+
+  it('reads a CPS card in full once per insertion: the identity read after the badge source costs a few APDUs', async () => {
+    const card = await VirtualCps3Card.create({ holder: HOLDER, pki, serialDigits: '27182818' });
+    /** The agent's composition: a badge source and a card session sharing one cache. */
+    const tap = async (shared: boolean) => {
+      const reads = new CpsReadCache();
+      const log = new EventLog<BadgeSourceEvent>();
+      const source = new PcscBadgeSource({ log: silentLog, cpsReads: reads });
+      const session = new PcscCardSession([pki.rootPem + pki.intermediatePem], {
+        cpsReads: shared ? reads : new CpsReadCache(),
+      });
+      const connection = new VpcdConnection(card);
+      connections.push(connection);
+      await source.start(log.push);
+      try {
+        await connection.insert();
+        const presented = await log.waitFor((e) => e.type === 'badge-presented', 'the CPS card', 10_000, 0);
+        const bySource = connection.apduCount;
+        const identity = await session.readIdentity(READER);
+        const byIdentity = connection.apduCount - bySource;
+        const again = await session.readIdentity(READER);
+        const byAgain = connection.apduCount - bySource - byIdentity;
+        expect(again).toEqual(identity);
+        expect(presented.type === 'badge-presented' && presented.badge.badgeId).toBe(identity.serial);
+        return { bySource, byIdentity, byAgain, identity };
+      } finally {
+        await connection.remove();
+        await log.waitFor((e) => e.type === 'badge-removed', 'the removal', 10_000, 0);
+        await source.stop();
+      }
+    };
+    // Before: the session knew nothing of the source's read and read the whole card again.
+    const before = await tap(false);
+    await waitUntilEmpty();
+    const after = await tap(true);
+    expect(after.identity).toEqual(before.identity);
+    expect(after.identity).toMatchObject({
+      serial: '8025000001271828187',
+      chainValid: true,
+      pinTriesLeft: 3,
+    });
+    expect(after.bySource).toBe(before.bySource);
+    // The identity read after the source: SELECT IAS, SELECT + READ BINARY EF.SN.ICC (twice: the
+    // card answers 6Cxx with the file's length first) to know it is the same card, then SELECT
+    // IAS + VERIFY without data (tries left). The full read is about four times that.
+    expect(after.byIdentity).toBe(CHEAP_READ);
+    expect(before.byIdentity).toBeGreaterThanOrEqual(3 * after.byIdentity);
+    expect(after.byAgain).toBe(CHEAP_READ);
+    expect(before.byAgain).toBe(CHEAP_READ);
+    expect(card.pinTriesLeft).toBe(3);
+    console.info(
+      `APDUs at one CPS tap: badge source ${after.bySource}; identity read ${before.byIdentity} before, ${after.byIdentity} after`,
+    );
+  });
+
+  it('reads the card in full again after it was taken out and put back, or when its serial is not the one read', async () => {
+    const reads = new CpsReadCache();
+    const session = new PcscCardSession([], { cpsReads: reads });
+    const first = await VirtualCps3Card.create({ holder: HOLDER, pki, serialDigits: '11112222' });
+    const connection = await insert(first);
+    const full = connection.apduCount;
+    await session.readIdentity(READER);
+    const fullRead = connection.apduCount - full;
+    await connection.remove();
+    await waitUntilEmpty();
+    await connection.insert();
+    await waitUntilPresent();
+    const reinserted = connection.apduCount;
+    await session.readIdentity(READER);
+    // A new presence of the same card: what was read before is not trusted, the card is read again.
+    expect(connection.apduCount - reinserted).toBe(fullRead);
+    const cheap = connection.apduCount;
+    await session.readIdentity(READER);
+    expect(connection.apduCount - cheap).toBe(CHEAP_READ);
+
+    // Another card's data under this presence (a counter that started again with pcscd): the
+    // serial differs, so the card is read in full and its own holder is reported.
+    const context = createPcscContext();
+    const reader = context.listReaders().find((r) => r.name === READER);
+    context.close();
+    const presence = cardPresence(reader?.state, toHex(Uint8Array.from(reader?.atr ?? [])));
+    expect(presence).not.toBeNull();
+    const stranger = await VirtualCps3Card.create({
+      holder: { ...HOLDER, nationalId: '810000000001', surname: 'Autre' },
+      pki,
+      serialDigits: '99998888',
+    });
+    reads.set(READER, presence, await readCpsCard(async (apdu) => stranger.process(apdu), 'cps3-contact'));
+    const before = connection.apduCount;
+    const identity = await session.readIdentity(READER);
+    expect(identity.person.nationalId).toBe('899700075122');
+    expect(identity.serial).toMatch(/^802500000111112222/);
+    // The serial (4 APDUs), found different: the full read follows.
+    expect(connection.apduCount - before).toBe(fullRead + CHEAP_READ - 2);
   });
 });

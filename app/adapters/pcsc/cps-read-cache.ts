@@ -1,0 +1,51 @@
+/**
+ * What was read from the CPS card in each reader, so that a card is read in full once per
+ * insertion: the badge source reads it to get its serial (the badge ID), and the agent's identity
+ * read that follows finds it here and only asks the card what may have changed (its PIN tries
+ * left) and what proves it is still the same card (its serial, 3 APDUs).
+ *
+ * An entry holds for one presence of one card: it is keyed by reader name, pcsc-lite's card
+ * event counter for that reader (upper 16 bits of the reader state: it moves at every insertion
+ * and removal) and the ATR. A card taken out and put back, or another card, has another key, so
+ * a removal invalidates the entry without anyone having to say so. A counter that starts again
+ * (pcscd restarted) cannot give one card's data to another: whoever uses an entry checks the
+ * card's serial first, or uses it only for what is the same on every CPS card of that profile.
+ */
+import type { CpsCardData } from '../../core/cards/index.js';
+
+/** One card presence in one reader: null when the PC/SC stack does not say (then nothing is cached). */
+export type CardPresence = string | null;
+
+/** The presence key of a reader's state: its card event counter and the card's ATR. */
+export function cardPresence(state: number | undefined, atrHex: string): CardPresence {
+  if (state === undefined || !atrHex) return null;
+  return `${(state >>> 16) & 0xffff}:${atrHex}`;
+}
+
+export class CpsReadCache {
+  private readonly entries = new Map<string, { presence: string; data: CpsCardData }>();
+
+  /** What was read from the card in `readerName` during this presence, if anything. */
+  get(readerName: string, presence: CardPresence): CpsCardData | null {
+    if (presence === null) return null;
+    const entry = this.entries.get(readerName);
+    return entry && entry.presence === presence ? entry.data : null;
+  }
+
+  /** Remembers a full read; an unknown presence forgets what was there. */
+  set(readerName: string, presence: CardPresence, data: CpsCardData): void {
+    if (presence === null) this.entries.delete(readerName);
+    else this.entries.set(readerName, { presence, data });
+  }
+
+  /** The card left `readerName` (or the reader went): its entry is of no more use. */
+  forget(readerName: string): void {
+    this.entries.delete(readerName);
+  }
+}
+
+/**
+ * The cache the production badge source and card session share when none is given: both read
+ * the same readers in the same process, and the agent is composed with one of each.
+ */
+export const sharedCpsReads = new CpsReadCache();
