@@ -2,17 +2,22 @@
  * The soak: many taps through the real PC/SC chain (virtual badges on vpcd readers, a real
  * pcscd, the production badge source), with reader re-plugs and pcscd restarts interleaved.
  * Reports taps made against taps seen (the target is none lost, none seen twice) and the
- * card-connect → badge-presented latency.
- *   tsx test/bench/soak.ts [--taps N] [--replugs N] [--restarts N] [--readers N] [--json] [--take-over]
+ * card-connect → badge-presented latency: from the virtual card's connection to vpcd (the
+ * badge put down) to the badge-presented event reaching the listener the agent gives the source.
+ *   tsx test/bench/soak.ts [--taps N] [--replugs N] [--restarts N] [--readers N] [--json] [--out FILE] [--take-over]
  *
  * pcscd polls each vpcd reader every ~0.4 s for arrivals and removals, so one tap on one slot
- * costs ~0.6 s of wall time whatever the agent does. The soak taps on every slot at once
- * (--readers vpcd entries, two slots each; default 6, so 12 slots; pcscd serves 16 readers at
- * most, so 7 entries) to get through 10,000 taps in about ten minutes. A re-plug takes one vpcd reader out of pcscd and puts it back
- * (pcscd reads serial readers only at start, so each half restarts pcscd); a restart stops pcscd
- * with SIGTERM, or SIGKILL every other time (a crash). Taps pause during either, as no badge can
- * be read while the service is down; a badge left on a reader meanwhile is a separate test.
+ * (put down, seen, taken away, its removal seen) costs ~0.85 s of wall time whatever the agent
+ * does. The soak taps on every slot at once: --readers vpcd entries, two slots each; default 8,
+ * so 16 slots, the most pcscd serves. 10,000 taps then take about nine minutes of tapping.
+ * A re-plug takes one vpcd reader out of pcscd and puts it back (pcscd reads serial readers only
+ * at start, so each half restarts pcscd); a restart stops pcscd with SIGTERM, or SIGKILL every
+ * other time (a crash). Each costs ~0.3 s (pcscd back, the source reconnected). Taps pause
+ * during either, as no badge can be read while the service is down; a badge left on a reader
+ * meanwhile is a separate test. The result says where the disruptions' time went.
  */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { silentLog } from '../../app/adapters/log/winston-log.js';
 import { PcscBadgeSource } from '../../app/adapters/pcsc/pcsc-badge-source.js';
@@ -46,6 +51,11 @@ export interface SoakResult {
   readonly slots: number;
   readonly durationS: number;
   readonly connectToEventMs: { p50: number; p95: number; max: number };
+  /**
+   * Where the disruptions' time went: stopping and starting pcscd (the harness), and the source
+   * seeing the readers go and come back (its reconnection backoff included).
+   */
+  readonly disruptionS: { readonly pcscd: number; readonly sourceRecovery: number };
   /** The UIDs of lost taps (at most 20). */
   readonly lostTaps: readonly string[];
 }
@@ -123,7 +133,7 @@ export async function soak(
       ? { taps: tapsOrOptions, replugs: replugsArg, restarts: restartsArg }
       : tapsOrOptions;
   const { taps, replugs, restarts } = options;
-  const readerEntries = Math.min(7, Math.max(1, options.readers ?? 6));
+  const readerEntries = Math.min(8, Math.max(1, options.readers ?? 8));
   const tapTimeoutMs = options.tapTimeoutMs ?? 5000;
   const pcscd: RunningPcscd = await startPcscd({
     readers: readerEntries,
@@ -144,6 +154,9 @@ export async function soak(
   let made = 0;
   let replugged = 0;
   let restarted = 0;
+  /** Time spent stopping and starting pcscd, and waiting for the source to see the readers go and come back. */
+  let pcscdMs = 0;
+  let recoveryMs = 0;
 
   const readersReady = (): Promise<boolean> =>
     log.until(() => {
@@ -168,20 +181,30 @@ export async function soak(
     await log.until(() => log.removed.has(uid), tapTimeoutMs);
   }
 
+  /** Runs one pcscd operation, counting its time. */
+  async function timed(operation: Promise<void>): Promise<void> {
+    const began = performance.now();
+    await operation;
+    pcscdMs += performance.now() - began;
+  }
+
   async function disrupt(kind: 'replug' | 'restart'): Promise<void> {
+    const began = performance.now();
+    const before = pcscdMs;
     if (kind === 'restart') {
-      await pcscd.restart(restarted % 2 === 0 ? 'SIGTERM' : 'SIGKILL');
+      await timed(pcscd.restart(restarted % 2 === 0 ? 'SIGTERM' : 'SIGKILL'));
       restarted += 1;
     } else {
       const entry = replugged % readerEntries;
-      await pcscd.unplug(entry);
+      await timed(pcscd.unplug(entry));
       // The source must see the reader go before it comes back, or the re-plug tested nothing.
       const gone = slots.slice(entry * 2, entry * 2 + 2);
       await log.until(() => !source.readers().some((r) => gone.some((s) => s.readerName === r.name)), 20_000);
-      await pcscd.replug(entry);
+      await timed(pcscd.replug(entry));
       replugged += 1;
     }
     if (!(await readersReady())) progress(`the readers did not all come back after a ${kind}`);
+    recoveryMs += performance.now() - began - (pcscdMs - before);
   }
 
   try {
@@ -223,6 +246,7 @@ export async function soak(
     slots: slots.length,
     durationS: Math.round((performance.now() - started) / 100) / 10,
     connectToEventMs: { p50: d.p50, p95: d.p95, max: d.max },
+    disruptionS: { pcscd: Math.round(pcscdMs / 100) / 10, sourceRecovery: Math.round(recoveryMs / 100) / 10 },
     lostTaps,
   };
 }
@@ -233,7 +257,8 @@ if (process.argv[1]?.endsWith('soak.ts')) {
       taps: { type: 'string', default: '10000' },
       replugs: { type: 'string', default: '100' },
       restarts: { type: 'string', default: '20' },
-      readers: { type: 'string', default: '6' },
+      readers: { type: 'string', default: '8' },
+      out: { type: 'string' },
       json: { type: 'boolean', default: false },
       'take-over': { type: 'boolean', default: false },
     },
@@ -252,12 +277,17 @@ if (process.argv[1]?.endsWith('soak.ts')) {
       0,
       (line) => console.error(line),
     );
+    if (values.out) {
+      mkdirSync(dirname(values.out), { recursive: true });
+      writeFileSync(values.out, `${JSON.stringify(result, null, 2)}\n`);
+    }
     if (values.json) console.log(JSON.stringify(result));
     else {
       console.log(
         [
           `soak: ${result.tapsMade} taps made, ${result.tapsSeen} seen, ${result.lost} lost, ${result.duplicates} seen twice`,
           `  ${result.replugs} reader re-plugs, ${result.pcscdRestarts} pcscd restarts, ${result.slots} vpcd slots, ${result.durationS} s`,
+          `  ${result.removalsSeen} removals seen; disruptions: ${result.disruptionS.pcscd} s in pcscd stops and starts, ${result.disruptionS.sourceRecovery} s for the source to see the readers go and come back`,
           `  card connect → badge-presented: p50 ${result.connectToEventMs.p50.toFixed(1)} ms, p95 ${result.connectToEventMs.p95.toFixed(1)} ms, max ${result.connectToEventMs.max.toFixed(1)} ms`,
           ...(result.lostTaps.length ? [`  lost: ${result.lostTaps.join(', ')}`] : []),
         ].join('\n'),
