@@ -67,6 +67,8 @@ class FakeService {
           },
         })),
       waitForChange: async (states, timeout) => {
+        // pcsc-lite's limit (PCSCLITE_MAX_READERS_CONTEXTS), the PnP pseudo-reader included.
+        if (states.length > 16) throw new Error('Invalid value given');
         if (this.frozen) {
           await new Promise<void>((resolve) => (cancelled = resolve));
           return null;
@@ -165,6 +167,47 @@ describe('PC/SC badge source (fake PC/SC service)', () => {
     service.set('Reader A', new VirtualUidBadge('04A1B2C3'));
     await log.waitFor(presented('04A1B2C3'), 'a tap');
     expect(log.events.filter((e) => e.type === 'source-status')).toHaveLength(2);
+    await source.stop();
+  });
+
+  it('follows 16 readers, as many as pcsc-lite serves, and sees a tap on each', async () => {
+    const service = new FakeService();
+    const names = Array.from({ length: 16 }, (_, i) => `Reader ${i.toString().padStart(2, '0')}`);
+    for (const name of names) service.set(name, null);
+    const { source, log } = await started(service);
+    await log.waitFor(() => source.readers().length === 16, 'the 16 readers', 2000, 0);
+    names.forEach((name, i) =>
+      service.set(name, new VirtualUidBadge(`04A1B2${i.toString(16).padStart(2, '0')}`)),
+    );
+    await log.waitFor(
+      () => log.events.filter((e) => e.type === 'badge-presented').length === 16,
+      'a tap on every reader',
+      2000,
+      0,
+    );
+    expect(log.events.filter((e) => e.type === 'source-status' && !e.available)).toEqual([]);
+    await source.stop();
+  });
+
+  it('comes back quickly after every outage, however many there were before', async () => {
+    const service = new FakeService();
+    service.set('Reader A', null);
+    // A long longest pause: were each outage to start where the last one left off, the fifth
+    // would wait 4 s before trying again.
+    const { source, log } = await started(service, { maxBackoffMs: 60_000 });
+    await log.waitFor((e) => e.type === 'reader-added', 'the reader', 2000, 0);
+    for (let outage = 1; outage <= 5; outage += 1) {
+      service.up = false;
+      service.changed();
+      const since = log.events.length;
+      await log.waitFor((e) => e.type === 'source-status' && !e.available, `outage ${outage}`, 2000, since);
+      // Down long enough for a few attempts to fail.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      service.up = true;
+      await log.waitFor((e) => e.type === 'source-status' && e.available, `recovery ${outage}`, 2000, since);
+    }
+    service.set('Reader A', new VirtualUidBadge('04A1B2C3'));
+    await log.waitFor(presented('04A1B2C3'), 'a tap after the outages');
     await source.stop();
   });
 
