@@ -5,6 +5,7 @@
  * publishes what the UI and the CLI may see: state snapshots, feedback text, audit records.
  * Never a token, never a PIN.
  */
+import { randomInt } from 'node:crypto';
 import type { AuditRecord } from '../core/audit.js';
 import { personSchema, type Person } from '../core/identity.js';
 import { formatMessage, type Catalogue, type MessageKey, type MessageParams } from '../core/messages.js';
@@ -24,9 +25,11 @@ import type {
   ReaderInfo,
   SecretStore,
 } from '../core/ports/index.js';
+import type { EcpsResult } from '../core/ports/identity-provider.js';
 import { TokenVault } from '../adapters/vault/token-vault.js';
 import { dispatch as dispatchEvent, foregroundUser, nextDeadline } from '../core/session/machine.js';
 import {
+  ECPS_NATIONAL_ID,
   INITIAL_STATE,
   type AuthOutcome,
   type Effect,
@@ -50,6 +53,11 @@ export interface AgentAdapters {
   readonly newId: () => string;
   /** The host name, used when policy leaves the workstation name empty. */
   readonly hostname: string;
+  /**
+   * Draws the e-CPS binding message: two digits. Default: a cryptographic random source, so
+   * that nobody can guess the code a workstation will show next.
+   */
+  readonly ecpsBindingCode?: () => string;
 }
 
 export interface AgentOptions {
@@ -76,6 +84,12 @@ export interface AgentSnapshot {
     readonly over: PersonView | null;
   } | null;
   readonly undoUntil: number | null;
+  /** The e-CPS request waiting for the person's app: the code to pick there, and its expiry. */
+  readonly ecps: {
+    readonly attemptId: number;
+    readonly bindingMessage: string;
+    readonly expiresAt: number;
+  } | null;
   readonly suspended: readonly PersonView[];
   readonly readers: readonly ReaderInfo[];
   readonly at: number;
@@ -98,6 +112,17 @@ export type PinSubmission =
   | { readonly accepted: true }
   | { readonly accepted: false; readonly problem: PinFormatProblem | 'no-prompt' };
 
+export type EcpsSubmission =
+  | { readonly accepted: true; readonly attemptId: number; readonly bindingMessage: string }
+  | {
+      readonly accepted: false;
+      /** not-available: the IdP offers no e-CPS; busy: another sign-in is under way. */
+      readonly problem: 'not-available' | 'invalid-national-id' | 'busy';
+    };
+
+/** The default binding message: two digits from a cryptographic random source. */
+export const randomBindingCode = (): string => String(randomInt(0, 100)).padStart(2, '0');
+
 export interface Agent {
   start(): Promise<void>;
   stop(): Promise<void>;
@@ -108,6 +133,13 @@ export interface Agent {
   /** Takes ownership of the PIN bytes: they are zeroed once used, refused or abandoned. */
   submitPin(attemptId: number, pin: Uint8Array): Promise<PinSubmission>;
   cancelPin(attemptId: number): Promise<void>;
+  /**
+   * e-CPS: the person gave their national ID (`8` + RPPS). The agent draws the binding message
+   * and asks the IdP; the answer says which code to show (the snapshot says it too).
+   */
+  requestEcps(nationalId: string): Promise<EcpsSubmission>;
+  /** The person gave up waiting for their e-CPS app. */
+  cancelEcps(attemptId: number): Promise<void>;
   undo(): Promise<void>;
   manualLock(): Promise<void>;
   subscribe(listener: (event: AgentEvent) => void): () => void;
@@ -121,9 +153,15 @@ function viewOf(person: Person | null): PersonView | null {
     : null;
 }
 
-function failureOutcome(result: IdpResult & { ok: false }): AuthOutcome {
+function failureOutcome(result: EcpsResult & { ok: false }): AuthOutcome {
   const failure = result.failure;
   switch (failure.reason) {
+    case 'ecps-denied':
+    case 'ecps-expired':
+      return { reason: failure.reason };
+    // Only the agent cancels, and it has moved on by then; should an IdP say so unasked, no one signs in.
+    case 'cancelled':
+      return { reason: 'timeout' };
     case 'wrong-pin':
       return { reason: 'wrong-pin', triesLeft: failure.triesLeft };
     case 'too-many-attempts':
@@ -151,6 +189,9 @@ export function composeAgent(adapters: AgentAdapters, basePolicy: Policy, option
   /** People seen on this workstation, by badge: lets a tap greet by name before the PIN. */
   const knownBadges = new Map<string, Person>();
   let heldPin: { attemptId: number; bytes: Uint8Array } | null = null;
+  /** The one e-CPS request in flight, if any: never two. */
+  let ecpsInFlight: { attemptId: number; controller: AbortController } | null = null;
+  const bindingCode = adapters.ecpsBindingCode ?? randomBindingCode;
   let cancelTick: (() => void) | null = null;
   let cancelShift: (() => void) | null = null;
   let stopOsWatch: (() => void) | null = null;
@@ -174,7 +215,8 @@ export function composeAgent(adapters: AgentAdapters, basePolicy: Policy, option
       phase.kind === 'identifying' ||
       phase.kind === 'switching' ||
       phase.kind === 'awaiting-pin' ||
-      phase.kind === 'authenticating'
+      phase.kind === 'authenticating' ||
+      phase.kind === 'ecps-waiting'
         ? phase.interaction
         : null;
     const foreground = foregroundUser(state);
@@ -190,6 +232,14 @@ export function composeAgent(adapters: AgentAdapters, basePolicy: Policy, option
           }
         : null,
       undoUntil: phase.kind === 'locking' ? phase.undoUntil : null,
+      ecps:
+        phase.kind === 'ecps-waiting'
+          ? {
+              attemptId: phase.interaction.attemptId,
+              bindingMessage: phase.ecps.bindingMessage,
+              expiresAt: phase.interaction.deadline,
+            }
+          : null,
       suspended: state.suspended.map((s) => viewOf(s.user)!),
       readers: readers(),
       at: clock.now(),
@@ -360,6 +410,55 @@ export function composeAgent(adapters: AgentAdapters, basePolicy: Policy, option
     return { reason: 'ok', person, method, offline: false };
   }
 
+  /** Stops waiting for the e-CPS request in flight (all of them, without an attempt ID). */
+  function cancelEcpsRequest(attemptId: number | null): void {
+    if (!ecpsInFlight || (attemptId !== null && ecpsInFlight.attemptId !== attemptId)) return;
+    ecpsInFlight.controller.abort();
+    ecpsInFlight = null;
+  }
+
+  /** Keeps the `amr` values the audit can carry: short, plain tokens. */
+  const plainAmr = (amr: readonly string[]): string[] =>
+    amr.filter((value) => /^[A-Za-z0-9_.:-]{1,32}$/.test(value)).slice(0, 16);
+
+  async function ecpsSignIn(effect: Extract<Effect, { type: 'start-ecps' }>): Promise<void> {
+    // Never two in flight: a new request first withdraws any other.
+    cancelEcpsRequest(null);
+    const controller = new AbortController();
+    const mine = { attemptId: effect.attemptId, controller };
+    ecpsInFlight = mine;
+    let outcome: AuthOutcome;
+    try {
+      const signInWithEcps = adapters.idp.signInWithEcps?.bind(adapters.idp);
+      const result: EcpsResult = signInWithEcps
+        ? await signInWithEcps(effect.nationalId, effect.bindingMessage, controller.signal)
+        : { ok: false, failure: { reason: 'idp-error' } };
+      // Cancelled here (the person, a lock, a tap): the core has moved on; nothing to report.
+      if (controller.signal.aborted) return;
+      if (!result.ok) {
+        outcome = failureOutcome(result);
+      } else if (!personSchema.safeParse(result.value.person).success) {
+        log.error('the IdP named a person the workstation cannot show; e-CPS sign-in refused');
+        outcome = { reason: 'idp-error' };
+      } else {
+        const { person, amr } = result.value;
+        try {
+          await tokens.save(person.personId, result.value.tokens);
+        } catch (error) {
+          log.error('could not keep tokens in the OS vault; they are dropped', { error: String(error) });
+        }
+        outcome = { reason: 'ok', person, method: 'ecps', offline: false, amr: plainAmr(amr) };
+      }
+    } catch (error) {
+      if (controller.signal.aborted) return;
+      log.error('e-CPS sign-in failed unexpectedly', { error: String(error) });
+      outcome = { reason: 'idp-error' };
+    } finally {
+      if (ecpsInFlight === mine) ecpsInFlight = null;
+    }
+    await enqueue({ type: 'auth-result', attemptId: effect.attemptId, outcome });
+  }
+
   /**
    * After a grace re-tap: the person's access token is renewed if it is about to expire. When the
    * IdP refuses the refresh token (`invalid_grant`), the person is asked for their PIN again —
@@ -434,6 +533,12 @@ export function composeAgent(adapters: AgentAdapters, basePolicy: Policy, option
           break;
         case 'refresh-tokens':
           track(refreshTokens(effect.personId));
+          break;
+        case 'start-ecps':
+          track(ecpsSignIn(effect));
+          break;
+        case 'cancel-ecps':
+          cancelEcpsRequest(effect.attemptId);
           break;
         default: {
           const unhandled: never = effect;
@@ -517,6 +622,7 @@ export function composeAgent(adapters: AgentAdapters, basePolicy: Policy, option
       cancelShift?.();
       stopOsWatch?.();
       await Promise.all(adapters.badgeSources.map((source) => source.stop()));
+      cancelEcpsRequest(null);
       await agent.idle();
       forgetPin();
       await writeSystemAudit('agent-stopped', 'stop');
@@ -542,6 +648,28 @@ export function composeAgent(adapters: AgentAdapters, basePolicy: Policy, option
       return { accepted: true };
     },
     cancelPin: (attemptId) => enqueue({ type: 'pin-cancelled', attemptId } satisfies SessionEvent),
+    async requestEcps(nationalId) {
+      await queue;
+      if (!adapters.idp.signInWithEcps) return { accepted: false, problem: 'not-available' };
+      if (!ECPS_NATIONAL_ID.test(nationalId)) return { accepted: false, problem: 'invalid-national-id' };
+      // Not over a badge sign-in, another e-CPS request or anything else under way.
+      const allowed: readonly Phase['kind'][] = [
+        'locked',
+        'active',
+        'offline-active',
+        'locking',
+        'break-glass',
+      ];
+      if (!allowed.includes(state.phase.kind)) return { accepted: false, problem: 'busy' };
+      const bindingMessage = bindingCode();
+      await enqueue({ type: 'ecps-requested', nationalId, bindingMessage } satisfies SessionEvent);
+      const phase: Phase = state.phase;
+      if (phase.kind !== 'ecps-waiting' || phase.ecps.bindingMessage !== bindingMessage) {
+        return { accepted: false, problem: 'busy' };
+      }
+      return { accepted: true, attemptId: phase.interaction.attemptId, bindingMessage };
+    },
+    cancelEcps: (attemptId) => enqueue({ type: 'ecps-cancelled', attemptId } satisfies SessionEvent),
     undo: () => enqueue({ type: 'undo' } satisfies SessionEvent),
     manualLock: () => enqueue({ type: 'manual-lock' } satisfies SessionEvent),
     subscribe(listener) {

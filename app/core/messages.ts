@@ -36,11 +36,15 @@ export const MESSAGE_KEYS = [
   'break-glass',
   'break-glass-disabled',
   'break-glass-ended',
+  'ecps-waiting',
+  'ecps-denied',
+  'ecps-expired',
+  'ecps-unknown',
 ] as const;
 
 export type MessageKey = (typeof MESSAGE_KEYS)[number];
 
-/** Values substituted into a message: `{name}`, `{seconds}`, `{triesLeft}`, `{previous}`, ... */
+/** Values substituted into a message: `{name}`, `{seconds}`, `{triesLeft}`, `{previous}`, `{code}`, ... */
 export type MessageParams = Readonly<Record<string, string | number>>;
 
 export type Catalogue = Readonly<Record<MessageKey, string>>;

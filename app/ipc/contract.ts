@@ -31,6 +31,7 @@ export const PHASES = [
   'switching',
   'awaiting-pin',
   'authenticating',
+  'ecps-waiting',
   'active',
   'offline-active',
   'locking',
@@ -46,6 +47,12 @@ export const readerViewSchema = z
   })
   .strict();
 export type ReaderView = z.infer<typeof readerViewSchema>;
+
+/** The e-CPS binding message: two digits. */
+export const BINDING_MESSAGE_PATTERN = /^[0-9]{2}$/;
+/** A national ID e-CPS accepts: `8` then the 11 digits of the RPPS number. */
+export const NATIONAL_ID_PATTERN = /^8[0-9]{11}$/;
+export const NATIONAL_ID_LENGTH = 12;
 
 export const snapshotSchema = z
   .object({
@@ -65,6 +72,18 @@ export const snapshotSchema = z
      * a date: the agent's clock and the screen's need not agree.
      */
     undoRemainingMs: z.number().int().nonnegative().nullable(),
+    /**
+     * The e-CPS request waiting for the person's app: the two digits to pick there, and the
+     * milliseconds left before it expires (a duration, as above).
+     */
+    ecps: z
+      .object({
+        attemptId: z.number().int().nonnegative(),
+        bindingMessage: z.string().regex(BINDING_MESSAGE_PATTERN),
+        remainingMs: z.number().int().nonnegative(),
+      })
+      .strict()
+      .nullable(),
     suspended: z.array(personViewSchema).max(16),
     readers: z.array(readerViewSchema).max(64),
   })
@@ -119,11 +138,15 @@ export const requests = {
   cancelPin: { request: z.object({ attemptId }).strict(), response: none },
   undo: { request: none, response: none },
   lockNow: { request: none, response: none },
-  /** e-CPS (OpenID CIBA) is not wired yet: answers `ecps-not-available`, honestly. */
+  /**
+   * e-CPS (OpenID CIBA): the person's national ID; the answer is the code to show. Fails with
+   * `ecps-not-available` when the IdP offers no e-CPS, `ecps-busy` while another sign-in is under way.
+   */
   chooseEcps: {
-    request: none,
-    response: z.object({ bindingMessage: z.string().regex(/^[0-9]{2}$/) }).strict(),
+    request: z.object({ nationalId: z.string().regex(NATIONAL_ID_PATTERN) }).strict(),
+    response: z.object({ attemptId, bindingMessage: z.string().regex(BINDING_MESSAGE_PATTERN) }).strict(),
   },
+  cancelEcps: { request: z.object({ attemptId }).strict(), response: none },
   getDiagnostics: { request: none, response: diagnosticsSchema },
 } as const;
 
@@ -157,6 +180,8 @@ export const ERROR_CODES = [
   'pin-too-long',
   'pin-not-digits',
   'ecps-not-available',
+  'ecps-busy',
+  'national-id-invalid',
   'internal-error',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];

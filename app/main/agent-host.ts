@@ -21,6 +21,14 @@ export function toSnapshot(snapshot: AgentSnapshot): Snapshot {
     prompt: snapshot.prompt,
     undoRemainingMs:
       snapshot.undoUntil === null ? null : Math.max(0, Math.round(snapshot.undoUntil - snapshot.at)),
+    ecps:
+      snapshot.ecps === null
+        ? null
+        : {
+            attemptId: snapshot.ecps.attemptId,
+            bindingMessage: snapshot.ecps.bindingMessage,
+            remainingMs: Math.max(0, Math.round(snapshot.ecps.expiresAt - snapshot.at)),
+          },
     suspended: [...snapshot.suspended],
     readers: snapshot.readers.map((reader) => ({ ...reader })),
   };
@@ -97,8 +105,24 @@ export function createRequestHandlers(agent: Agent, info: HostInfo): RequestHand
       await agent.manualLock();
       return ok({});
     },
-    // e-CPS (CIBA poll mode) is not wired into the agent yet: the screen says so.
-    chooseEcps: async () => ({ ok: false, code: 'ecps-not-available' }),
+    async chooseEcps({ nationalId }) {
+      const submitted = await agent.requestEcps(nationalId);
+      if (submitted.accepted) {
+        return ok({ attemptId: submitted.attemptId, bindingMessage: submitted.bindingMessage });
+      }
+      switch (submitted.problem) {
+        case 'not-available':
+          return { ok: false, code: 'ecps-not-available' };
+        case 'busy':
+          return { ok: false, code: 'ecps-busy' };
+        case 'invalid-national-id':
+          return { ok: false, code: 'national-id-invalid' };
+      }
+    },
+    async cancelEcps({ attemptId }) {
+      await agent.cancelEcps(attemptId);
+      return ok({});
+    },
     getDiagnostics: async () => ok(diagnosticsOf(agent.policy(), agent.snapshot(), info)),
   };
 }

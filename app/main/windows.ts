@@ -26,6 +26,7 @@ export function overlayVisible(mode: SessionMode, phase: PhaseName): boolean {
     case 'switching':
     case 'awaiting-pin':
     case 'authenticating':
+    case 'ecps-waiting':
     case 'locking':
       return true;
   }

@@ -4,7 +4,16 @@
  * (a PIN, a cancel, an undo, a lock). Everything is usable by keyboard alone, every control is
  * at least 64 px (gloved fingers), and feedback is announced to screen readers.
  */
-import type { Diagnostics, ErrorCode, Feedback, Locale, ReleveApi, Snapshot } from '../ipc/contract.js';
+import {
+  NATIONAL_ID_LENGTH,
+  NATIONAL_ID_PATTERN,
+  type Diagnostics,
+  type ErrorCode,
+  type Feedback,
+  type Locale,
+  type ReleveApi,
+  type Snapshot,
+} from '../ipc/contract.js';
 import { button, el, nameNode } from './dom.js';
 import {
   errorAfterFeedback,
@@ -21,6 +30,7 @@ const EMPTY_SNAPSHOT: Snapshot = {
   user: null,
   prompt: null,
   undoRemainingMs: null,
+  ecps: null,
   suspended: [],
   readers: [{ name: '', kind: 'simulated', cardPresent: false }],
 };
@@ -45,8 +55,12 @@ export class ReleveApp {
   private pinNote: string | null = null;
   private submitting = false;
   private undoDeadline: number | null = null;
-  private ecpsCode: string | null = null;
-  private ecpsAvailable = false;
+  /** The national ID being typed for e-CPS (not a secret: it is printed on the person's card). */
+  private idDigits: string[] = [];
+  private idNote: string | null = null;
+  private ecpsSending = false;
+  /** When the e-CPS request expires, on this screen's clock. */
+  private ecpsDeadline: number | null = null;
   private shownKey = '';
   private readonly updaters: (() => void)[] = [];
   private readonly screenNode: HTMLElement;
@@ -100,16 +114,16 @@ export class ReleveApp {
   private onState(snapshot: Snapshot): void {
     const previous = this.snapshot;
     this.snapshot = snapshot;
-    if (snapshot.phase !== 'locked') {
-      this.pendingError = null;
-      if (this.route === 'ecps') this.route = 'main';
-    }
+    if (snapshot.phase !== 'locked') this.pendingError = null;
+    // The e-CPS pad belongs to the moment it was opened: any change of phase closes it.
+    if (snapshot.phase !== previous.phase && this.route === 'ecps') this.closeNationalId();
     if (snapshot.prompt?.attemptId !== previous.prompt?.attemptId || snapshot.phase !== 'awaiting-pin') {
       this.clearPin();
     }
     this.submitting = false;
     this.undoDeadline =
       snapshot.undoRemainingMs === null ? null : performance.now() + snapshot.undoRemainingMs;
+    this.ecpsDeadline = snapshot.ecps === null ? null : performance.now() + snapshot.ecps.remainingMs;
     this.render();
   }
 
@@ -190,7 +204,9 @@ export class ReleveApp {
       case 'locking':
         return this.lockingScreen();
       case 'ecps':
-        return this.ecpsScreen();
+        return this.nationalIdScreen();
+      case 'ecps-waiting':
+        return this.ecpsWaitingScreen();
       case 'diagnostics':
         return this.diagnosticsScreen();
     }
@@ -266,7 +282,7 @@ export class ReleveApp {
       el(
         'div',
         { class: 'actions' },
-        button(s.useEcps, () => void this.chooseEcps(), { class: 'secondary', id: 'ecps' }),
+        button(s.useEcps, () => this.go('ecps'), { class: 'secondary', id: 'ecps' }),
       ),
       button(s.workstationInfo, () => this.go('diagnostics'), { class: 'link', id: 'open-diagnostics' }),
     );
@@ -434,6 +450,7 @@ export class ReleveApp {
       user?.profession ? el('p', { class: 'profession' }, nameNode(user.profession, 60)) : null,
       this.suspendedLine(),
       button(s.lockNow, () => void this.options.api.lockNow({}), { class: 'primary', id: 'lock-now' }),
+      button(s.ecpsOther, () => this.go('ecps'), { class: 'secondary', id: 'ecps-over' }),
     );
   }
 
@@ -476,7 +493,8 @@ export class ReleveApp {
       el('p', { class: 'action', role: 'alert' }, text.action),
       el('p', { class: 'support' }, s.supportHint(this.workstationName())),
       kind === 'readerMissing'
-        ? null
+        ? // Without a reader, e-CPS is the way in that is left.
+          button(s.useEcps, () => this.go('ecps'), { class: 'secondary', id: 'ecps' })
         : button(s.ok, () => this.dismissError(), { class: 'primary', id: 'dismiss', 'data-autofocus': '' }),
     );
     screen.dataset.error = kind;
@@ -488,39 +506,158 @@ export class ReleveApp {
     this.render();
   }
 
-  private async chooseEcps(): Promise<void> {
-    const result = await this.options.api.chooseEcps({});
-    this.ecpsCode = result.ok ? result.value.bindingMessage : null;
-    this.ecpsAvailable = result.ok || result.code !== 'ecps-not-available';
-    this.go('ecps');
-  }
-
-  private ecpsScreen(): HTMLElement {
+  /** e-CPS, first step: the person types their national ID (RPPS) on a pad. */
+  private nationalIdScreen(): HTMLElement {
     const s = this.strings;
+    const over = this.snapshot.user;
+    const shown = el('p', {
+      class: 'national-id',
+      id: 'national-id',
+      'aria-labelledby': 'national-id-label',
+    });
+    const note = el('p', { class: 'pin-note', id: 'ecps-note', role: 'alert' });
+    this.updaters.push(() => {
+      shown.textContent = this.idDigits.join('');
+      shown.dataset.count = String(this.idDigits.length);
+      note.textContent = this.idNote ?? '';
+    });
+    const key = (
+      label: string,
+      action: () => void,
+      attributes: Record<string, string> = {},
+    ): HTMLButtonElement => button(label, action, { class: 'key', ...attributes });
+    const pad = el(
+      'div',
+      { class: 'pin-pad id-pad', role: 'group', 'aria-label': s.nationalIdLabel },
+      ...['1', '2', '3', '4', '5', '6', '7', '8', '9'].map((d) =>
+        key(d, () => this.typeIdDigit(d), { 'data-digit': d }),
+      ),
+      key(s.erase, () => this.eraseIdDigit(), { class: 'key erase', id: 'ecps-erase' }),
+      key('0', () => this.typeIdDigit('0'), { 'data-digit': '0' }),
+      key(s.ecpsSend, () => void this.sendNationalId(), { class: 'key validate', id: 'ecps-submit' }),
+    );
     return this.section(
       'ecps',
       this.heading(s.ecpsTitle),
+      over
+        ? el(
+            'p',
+            { class: 'over', id: 'ecps-over-notice' },
+            `${s.switchingTitle} — `,
+            s.sessionOfBefore,
+            nameNode(over.displayName),
+            s.sessionOfAfter,
+          )
+        : null,
+      el('p', { class: 'binding-label', id: 'national-id-label' }, s.nationalIdLabel),
+      shown,
+      el('p', { class: 'hint' }, s.nationalIdHint),
+      note,
+      pad,
+      button(s.cancel, () => this.go('main'), { class: 'secondary cancel', id: 'back' }),
+    );
+  }
+
+  private typeIdDigit(digit: string): void {
+    if (this.ecpsSending) return;
+    if (this.idDigits.length >= NATIONAL_ID_LENGTH) this.idNote = this.strings.nationalIdTooLong;
+    else {
+      this.idDigits.push(digit);
+      this.idNote = null;
+    }
+    this.render();
+  }
+
+  private eraseIdDigit(): void {
+    this.idDigits.pop();
+    this.idNote = null;
+    this.render();
+  }
+
+  private closeNationalId(): void {
+    this.idDigits = [];
+    this.idNote = null;
+    this.route = 'main';
+  }
+
+  private async sendNationalId(): Promise<void> {
+    if (this.ecpsSending) return;
+    const nationalId = this.idDigits.join('');
+    if (!NATIONAL_ID_PATTERN.test(nationalId)) {
+      this.idNote = this.strings.nationalIdInvalid;
+      this.render();
+      return;
+    }
+    this.ecpsSending = true;
+    const result = await this.options.api.chooseEcps({ nationalId });
+    this.ecpsSending = false;
+    if (result.ok) {
+      // The agent's state (ecps-waiting) brings the code screen; the pad is done.
+      if (this.route === 'ecps') this.closeNationalId();
+    } else {
+      this.idNote = this.ecpsProblem(result.code);
+    }
+    this.render();
+  }
+
+  private ecpsProblem(code: ErrorCode): string {
+    const s = this.strings;
+    switch (code) {
+      case 'ecps-not-available':
+        return s.ecpsNotAvailable;
+      case 'ecps-busy':
+        return s.ecpsBusy;
+      case 'national-id-invalid':
+      case 'invalid-request':
+        return s.nationalIdInvalid;
+      default:
+        return s.requestFailed;
+    }
+  }
+
+  /** e-CPS, second step: the code to pick in the app, big; the time left; Cancel. */
+  private ecpsWaitingScreen(): HTMLElement {
+    const s = this.strings;
+    const ecps = this.snapshot.ecps;
+    const over = this.snapshot.prompt?.over ?? null;
+    const code = ecps?.bindingMessage ?? '';
+    const countdown = el('p', { class: 'countdown', id: 'ecps-countdown', 'aria-live': 'off' });
+    this.updaters.push(() => {
+      const left = this.ecpsDeadline === null ? 0 : Math.max(0, this.ecpsDeadline - performance.now());
+      countdown.textContent = s.ecpsExpiresIn(Math.ceil(left / 1000));
+    });
+    return this.section(
+      'ecps-waiting',
+      this.heading(s.ecpsWaitingTitle),
+      over
+        ? el(
+            'p',
+            { class: 'over', id: 'ecps-over-notice' },
+            `${s.switchingTitle} — `,
+            s.sessionOfBefore,
+            nameNode(over.displayName),
+            s.sessionOfAfter,
+          )
+        : null,
       el(
         'div',
         { class: 'binding' },
         el('p', { class: 'binding-label', id: 'binding-label' }, s.ecpsCodeLabel),
-        el(
-          'p',
-          {
-            class: this.ecpsCode ? 'binding-code' : 'binding-code pending',
-            'aria-labelledby': 'binding-label',
-            id: 'binding-code',
-          },
-          this.ecpsCode ?? s.ecpsCodePending,
-        ),
+        el('p', { class: 'binding-code', 'aria-labelledby': 'binding-label', id: 'binding-code' }, code),
       ),
-      el(
-        'p',
-        { class: this.ecpsAvailable ? 'hint' : 'notice', id: 'ecps-status', role: 'status' },
-        this.ecpsAvailable ? s.ecpsChooseCode : s.ecpsNotAvailable,
-      ),
-      button(s.back, () => this.go('main'), { class: 'primary', id: 'back', 'data-autofocus': '' }),
+      el('p', { class: 'hint', id: 'ecps-instruction', role: 'status' }, s.ecpsChoose(code)),
+      countdown,
+      button(s.cancel, () => void this.cancelEcps(), {
+        class: 'primary',
+        id: 'ecps-cancel',
+        'data-autofocus': '',
+      }),
     );
+  }
+
+  private async cancelEcps(): Promise<void> {
+    const ecps = this.snapshot.ecps;
+    if (ecps) await this.options.api.cancelEcps({ attemptId: ecps.attemptId });
   }
 
   private diagnosticsScreen(): HTMLElement {
@@ -603,6 +740,7 @@ export class ReleveApp {
   }
 
   private go(route: Route): void {
+    if (this.route === 'ecps' && route !== 'ecps') this.closeNationalId();
     this.route = route;
     if (route === 'diagnostics') {
       // Readers and policy may have changed since start: ask again.
@@ -643,6 +781,19 @@ export class ReleveApp {
         if (event.key === 'Escape') this.dismissError();
         return;
       case 'ecps':
+        if (/^[0-9]$/.test(event.key)) this.typeIdDigit(event.key);
+        else if (event.key === 'Backspace') this.eraseIdDigit();
+        else if (event.key === 'Enter' && !onButton) void this.sendNationalId();
+        else if (event.key === 'Escape') this.go('main');
+        else return;
+        event.preventDefault();
+        return;
+      case 'ecps-waiting':
+        if (event.key === 'Escape') {
+          event.preventDefault();
+          void this.cancelEcps();
+        }
+        return;
       case 'diagnostics':
         if (event.key === 'Escape' && this.options.role !== 'diagnostics') this.go('main');
         return;

@@ -14,7 +14,10 @@ export type ErrorKind =
   | 'readerMissing'
   | 'unknownBadge'
   | 'badgeUnreadable'
-  | 'timeout';
+  | 'timeout'
+  | 'ecpsDenied'
+  | 'ecpsExpired'
+  | 'ecpsUnknown';
 
 /** Feedback messages that end an attempt with something the clinician must act on. */
 const ERROR_MESSAGES: Readonly<Record<string, ErrorKind>> = {
@@ -28,6 +31,9 @@ const ERROR_MESSAGES: Readonly<Record<string, ErrorKind>> = {
   'card-error': 'badgeUnreadable',
   'card-removed': 'badgeUnreadable',
   timeout: 'timeout',
+  'ecps-denied': 'ecpsDenied',
+  'ecps-expired': 'ecpsExpired',
+  'ecps-unknown': 'ecpsUnknown',
 };
 
 export function errorKindOf(message: string): ErrorKind | null {
@@ -49,7 +55,10 @@ export type Screen =
   | { readonly kind: 'checking' }
   | { readonly kind: 'active' }
   | { readonly kind: 'locking' }
+  /** e-CPS: the national ID pad. */
   | { readonly kind: 'ecps' }
+  /** e-CPS: the code to pick in the app, while the request waits. */
+  | { readonly kind: 'ecps-waiting' }
   | { readonly kind: 'diagnostics' };
 
 export interface ViewInput {
@@ -65,9 +74,11 @@ export function screenFor({ snapshot, pendingError, route, readerAvailable }: Vi
   if (route === 'diagnostics') return { kind: 'diagnostics' };
   switch (snapshot.phase) {
     case 'locked':
+      // e-CPS needs no reader: it stays open to someone who chose it while the reader is away.
+      if (route === 'ecps') return { kind: 'ecps' };
       if (!readerAvailable || snapshot.readers.length === 0) return { kind: 'error', error: 'readerMissing' };
       if (pendingError) return { kind: 'error', error: pendingError };
-      return route === 'ecps' ? { kind: 'ecps' } : { kind: 'lock' };
+      return { kind: 'lock' };
     case 'identifying':
       return { kind: 'reading' };
     case 'switching':
@@ -76,10 +87,13 @@ export function screenFor({ snapshot, pendingError, route, readerAvailable }: Vi
       return { kind: 'pin' };
     case 'authenticating':
       return { kind: 'checking' };
+    case 'ecps-waiting':
+      return { kind: 'ecps-waiting' };
     case 'active':
     case 'offline-active':
     case 'break-glass':
-      return { kind: 'active' };
+      // Someone else chose e-CPS over this session (a tap-over without a badge).
+      return route === 'ecps' ? { kind: 'ecps' } : { kind: 'active' };
     case 'locking':
       return { kind: 'locking' };
   }

@@ -47,9 +47,17 @@ export interface UiStrings {
   readonly undo: string;
   readonly undoHint: string;
   readonly ecpsTitle: string;
+  readonly ecpsOther: string;
+  readonly nationalIdLabel: string;
+  readonly nationalIdHint: string;
+  readonly nationalIdInvalid: string;
+  readonly nationalIdTooLong: string;
+  readonly ecpsSend: string;
+  readonly ecpsBusy: string;
+  readonly ecpsWaitingTitle: string;
   readonly ecpsCodeLabel: string;
-  readonly ecpsCodePending: string;
-  readonly ecpsChooseCode: string;
+  readonly ecpsChoose: (code: string) => string;
+  readonly ecpsExpiresIn: (seconds: number) => string;
   readonly ecpsNotAvailable: string;
   readonly back: string;
   readonly errors: {
@@ -61,6 +69,9 @@ export interface UiStrings {
     readonly unknownBadge: ErrorText;
     readonly badgeUnreadable: ErrorText;
     readonly timeout: ErrorText;
+    readonly ecpsDenied: ErrorText;
+    readonly ecpsExpired: ErrorText;
+    readonly ecpsUnknown: ErrorText;
     readonly generic: ErrorText;
   };
   readonly supportHint: (workstation: string) => string;
@@ -123,11 +134,20 @@ const fr: UiStrings = {
   undo: 'Annuler',
   undoHint: 'Vous vouliez reprendre ? Touchez « Annuler ».',
   ecpsTitle: 'Connexion avec e-CPS',
+  ecpsOther: 'Autre personne : e-CPS',
+  nationalIdLabel: 'Votre numéro RPPS',
+  nationalIdHint: '12 chiffres, commençant par 8 (identifiant national inscrit sur votre carte CPS)',
+  nationalIdInvalid: 'Le numéro RPPS comporte 12 chiffres et commence par 8.',
+  nationalIdTooLong: 'Le numéro RPPS comporte 12 chiffres.',
+  ecpsSend: 'Envoyer',
+  ecpsBusy: 'Une connexion est déjà en cours sur ce poste ; patientez ou annulez-la.',
+  ecpsWaitingTitle: 'Validez dans l’application e-CPS',
   ecpsCodeLabel: 'Code à choisir dans l’application e-CPS',
-  ecpsCodePending: '– –',
-  ecpsChooseCode: 'Ouvrez l’application e-CPS sur votre téléphone et choisissez ce nombre.',
+  ecpsChoose: (code) => `Choisissez ${code} dans l'application e-CPS`,
+  ecpsExpiresIn: (seconds) =>
+    `La demande expire dans ${Math.floor(seconds / 60)} min ${String(seconds % 60).padStart(2, '0')} s`,
   ecpsNotAvailable:
-    "La connexion par e-CPS n'est pas encore disponible sur ce poste. Badgez avec votre carte CPS ou votre badge.",
+    "La connexion par e-CPS n'est pas disponible sur ce poste. Badgez avec votre carte CPS ou votre badge.",
   back: 'Retour',
   errors: {
     cardBlocked: {
@@ -161,6 +181,20 @@ const fr: UiStrings = {
       action: 'Retirez le badge ou la carte, puis présentez-le à nouveau, bien à plat sur le lecteur.',
     },
     timeout: { title: 'Délai dépassé', action: 'Badgez à nouveau pour recommencer.' },
+    ecpsDenied: {
+      title: 'Connexion e-CPS refusée',
+      action:
+        "La demande a été refusée dans l'application e-CPS : personne n'est connecté. Recommencez, ou badgez.",
+    },
+    ecpsExpired: {
+      title: 'Demande e-CPS expirée',
+      action:
+        "L'application e-CPS n'a pas répondu à temps : personne n'est connecté. Recommencez, ou badgez.",
+    },
+    ecpsUnknown: {
+      title: 'Numéro RPPS inconnu',
+      action: "Aucun compte n'est relié à ce numéro. Vérifiez-le, ou appelez le support informatique.",
+    },
     generic: {
       title: 'Connexion impossible',
       action: 'Badgez à nouveau ; si cela se répète, prévenez le support.',
@@ -224,11 +258,20 @@ const en: UiStrings = {
   undo: 'Undo',
   undoHint: 'Meant to resume? Touch “Undo”.',
   ecpsTitle: 'Sign in with e-CPS',
+  ecpsOther: 'Someone else: e-CPS',
+  nationalIdLabel: 'Your RPPS number',
+  nationalIdHint: '12 digits, starting with 8 (the national ID printed on your CPS card)',
+  nationalIdInvalid: 'The RPPS number has 12 digits and starts with 8.',
+  nationalIdTooLong: 'The RPPS number has 12 digits.',
+  ecpsSend: 'Send',
+  ecpsBusy: 'A sign-in is already under way on this workstation; wait or cancel it.',
+  ecpsWaitingTitle: 'Approve in the e-CPS app',
   ecpsCodeLabel: 'Number to choose in the e-CPS app',
-  ecpsCodePending: '– –',
-  ecpsChooseCode: 'Open the e-CPS app on your phone and choose this number.',
+  ecpsChoose: (code) => `Choose ${code} in the e-CPS app`,
+  ecpsExpiresIn: (seconds) =>
+    `The request expires in ${Math.floor(seconds / 60)} min ${String(seconds % 60).padStart(2, '0')} s`,
   ecpsNotAvailable:
-    'Sign-in with e-CPS is not available on this workstation yet. Tap your CPS card or your badge.',
+    'Sign-in with e-CPS is not available on this workstation. Tap your CPS card or your badge.',
   back: 'Back',
   errors: {
     cardBlocked: {
@@ -262,6 +305,19 @@ const en: UiStrings = {
       action: 'Take the badge or card away, then present it again, flat on the reader.',
     },
     timeout: { title: 'Time is up', action: 'Tap your badge again to start over.' },
+    ecpsDenied: {
+      title: 'e-CPS sign-in refused',
+      action:
+        'The request was refused in the e-CPS app: no one is signed in. Start again, or tap your badge.',
+    },
+    ecpsExpired: {
+      title: 'e-CPS request expired',
+      action: 'The e-CPS app did not answer in time: no one is signed in. Start again, or tap your badge.',
+    },
+    ecpsUnknown: {
+      title: 'Unknown RPPS number',
+      action: 'No account is linked to this number. Check it, or call IT support.',
+    },
     generic: { title: 'Sign-in failed', action: 'Tap again; if it happens again, tell IT support.' },
   },
   supportHint: (workstation) => `For IT support, give the workstation name ${workstation}.`,

@@ -25,6 +25,18 @@ export type IdpResult =
   | { readonly ok: true; readonly value: SignedInPerson }
   | { readonly ok: false; readonly failure: IdpFailure };
 
+/** What only an e-CPS sign-in can answer, beyond the other methods' failures. */
+export type EcpsFailure = { readonly reason: 'ecps-denied' | 'ecps-expired' | 'cancelled' };
+
+export type EcpsResult = IdpResult | { readonly ok: false; readonly failure: EcpsFailure };
+
+/** What the port needs of an AbortSignal (the core sees neither the DOM's nor Node's types). */
+export interface CancelSignal {
+  readonly aborted: boolean;
+  addEventListener(type: 'abort', listener: () => void): void;
+  removeEventListener(type: 'abort', listener: () => void): void;
+}
+
 export type RefreshResult =
   | { readonly ok: true; readonly tokens: TokenSet }
   /** invalid_grant: ask the person again; never a retry loop. */
@@ -46,6 +58,16 @@ export interface IdentityProvider {
     readonly certificate: Uint8Array;
     readonly sign: (digest: Uint8Array) => Promise<Uint8Array>;
   }): Promise<IdpResult>;
+  /**
+   * e-CPS (OpenID CIBA, poll mode): the IdP pushes a request to the person's e-CPS app, found by
+   * their national ID (`login_hint`); `bindingMessage` is the code the screen shows and the
+   * person picks in the app. Resolves when they approve (`ok`, with the IdP's `amr`), refuse
+   * (`ecps-denied`), let it expire (`ecps-expired`), or when `signal` aborts (`cancelled`: the
+   * request is no longer polled, and a late approval signs no one in). Bounded by the request's
+   * expiry at the IdP. Optional: an IdP that cannot do CIBA leaves it out, and the workstation
+   * does not offer e-CPS.
+   */
+  signInWithEcps?(nationalId: string, bindingMessage: string, signal?: CancelSignal): Promise<EcpsResult>;
   refresh(refreshToken: string): Promise<RefreshResult>;
   revoke(tokens: TokenSet): Promise<void>;
 }

@@ -15,8 +15,11 @@ import type { AuthMethod, BadgePresentation, Person } from '../identity.js';
 import type { MessageKey, MessageParams } from '../messages.js';
 import type { Policy } from '../policy.js';
 import {
+  ECPS_READER,
+  ECPS_REQUEST_SECONDS,
   sessionEventSchema,
   type AuthOutcome,
+  type EcpsRequest,
   type Effect,
   type GraceEntry,
   type Interaction,
@@ -32,6 +35,7 @@ const MINUTE = 60 * SECOND;
 
 type ActiveKind = 'active' | 'offline-active' | 'break-glass';
 type InteractionKind = 'identifying' | 'switching' | 'awaiting-pin' | 'authenticating';
+type EcpsPhase = Extract<Phase, { kind: 'ecps-waiting' }>;
 
 /** Collects the effects of one transition; local mutation only, the function stays pure. */
 class Step {
@@ -57,6 +61,8 @@ class Step {
       person?: Person | null;
       badgeKind?: AuditDraft['badgeKind'];
       method?: AuthMethod | null;
+      /** The national ID asked for, when the person is not known yet (e-CPS). */
+      nationalId?: string | null;
     } = {},
   ): void {
     const record: AuditDraft = {
@@ -64,7 +70,7 @@ class Step {
       outcome,
       personId: who.person?.personId ?? null,
       displayName: who.person?.displayName ?? null,
-      nationalId: who.person?.nationalId ?? null,
+      nationalId: who.person?.nationalId ?? who.nationalId ?? null,
       workstation: this.policy.workstationName,
       badgeKind: who.badgeKind ?? null,
       method: who.method ?? null,
@@ -294,17 +300,21 @@ function signIn(
 ): SessionState {
   const { badge, over } = interaction;
   const person = outcome.person;
+  const ecps = badge.kind === 'ecps';
   const user: SessionUser = {
     ...person,
     badgeId: badge.badgeId,
     badgeKind: badge.kind,
     readerName: badge.readerName,
     contactCard: badge.contact,
-    method: outcome.method,
+    // An approval in the e-CPS app is an e-CPS sign-in, whatever else the result claims.
+    method: ecps ? 'ecps' : outcome.method,
     fullAuthAt: step.now,
     offline: outcome.offline,
   };
-  step.audit('authentication', 'success', over ? 'tap-over' : 'tap-in', {
+  const how = over ? 'tap-over' : 'tap-in';
+  const amr = outcome.amr && outcome.amr.length > 0 ? ` amr=${outcome.amr.join(',')}` : '';
+  step.audit('authentication', 'success', ecps ? `ecps-${how}${amr}` : how, {
     person,
     badgeKind: badge.kind,
     method: user.method,
@@ -321,7 +331,8 @@ function signIn(
   if (step.policy.otherTapInEndsGrace) {
     next = endGrace(step, next, (e) => e.person.personId !== person.personId, 'other-person-tap-in');
   }
-  if (step.policy.graceRetapMinutes > 0) {
+  // Grace is the right to re-tap a badge without its PIN: e-CPS has no badge to re-tap.
+  if (step.policy.graceRetapMinutes > 0 && !ecps) {
     const entry: GraceEntry = {
       badgeId: badge.badgeId,
       person,
@@ -335,8 +346,9 @@ function signIn(
   if (over && over.personId !== person.personId) next = setAside(step, next, over, 'tap-over');
   step.feedback('welcome', { name: person.displayName });
   if (over && over.personId === person.personId) {
-    // The same person re-authenticated on top of their own session: it simply continues.
-    return withPhase(next, activePhase(user));
+    // The same person re-authenticated on top of their own session: it simply continues (an
+    // e-CPS approval leaves it on the badge it was opened with, so that badge still taps out).
+    return withPhase(next, activePhase(ecps ? over : user));
   }
   return bringForward(step, next, user, over ? 'tap-over' : 'tap-in');
 }
@@ -384,6 +396,8 @@ function onAuthFailure(
     case 'card-error':
     case 'card-removed':
     case 'timeout':
+    case 'ecps-denied':
+    case 'ecps-expired':
       return abandon(step, state, interaction, outcome.reason, {
         outcome: 'failure',
         reason: outcome.reason,
@@ -418,6 +432,8 @@ function onLocked(step: Step, state: SessionState, event: SessionEvent): Session
       return onRevokedBackground(step, state, event.personId);
     case 'sign-in-expired':
       return onSignInExpiredBackground(step, state, event.personId);
+    case 'ecps-requested':
+      return startEcps(step, state, event, null);
     case 'break-glass-requested': {
       if (!step.policy.breakGlassEnabled) {
         step.feedback('break-glass-disabled');
@@ -466,6 +482,7 @@ function onLocked(step: Step, state: SessionState, event: SessionEvent): Session
     case 'power-suspend':
     case 'power-resume':
     case 'tick':
+    case 'ecps-cancelled':
       return state;
     default:
       return missingCase(event);
@@ -622,7 +639,213 @@ function onInteraction(
       return onSignInExpiredBackground(step, state, event.personId);
     case 'shift-end':
       return onShiftEnd(step, state);
+    case 'ecps-requested':
+      // Someone is signing in with a badge: e-CPS waits until they are done (or cancel).
+      step.feedback('busy');
+      return state;
     // Someone is mid-sign-in: the idle timer, an undo or a wake-up does not concern them.
+    case 'inactivity-timeout':
+    case 'undo':
+    case 'power-resume':
+    case 'break-glass-requested':
+    case 'ecps-cancelled':
+      return state;
+    default:
+      return missingCase(event);
+  }
+}
+
+/**
+ * e-CPS: a person chose it and gave their national ID. The IdP pushes a request to their e-CPS
+ * app; the screen shows the binding message they must pick there. Whoever was in the foreground
+ * stays underneath (a tap-over) until the approval comes.
+ */
+function startEcps(
+  step: Step,
+  state: SessionState,
+  request: EcpsRequest,
+  over: SessionUser | null,
+): SessionState {
+  const attemptId = state.nextAttemptId;
+  const interaction: Interaction = {
+    attemptId,
+    badge: { badgeId: `ecps:${request.nationalId}`, kind: 'ecps', readerName: ECPS_READER, contact: false },
+    person: null,
+    pinTriesLeft: null,
+    wrongPins: 0,
+    over,
+    deadline: step.now + ECPS_REQUEST_SECONDS * SECOND,
+  };
+  if (over) step.feedback('switching-user', { previous: over.displayName });
+  step.feedback('ecps-waiting', { code: request.bindingMessage });
+  step.audit('authentication', 'info', over ? 'ecps-requested-over' : 'ecps-requested', {
+    nationalId: request.nationalId,
+    badgeKind: 'ecps',
+    method: 'ecps',
+  });
+  step.effect({
+    type: 'start-ecps',
+    attemptId,
+    nationalId: request.nationalId,
+    bindingMessage: request.bindingMessage,
+  });
+  return {
+    ...state,
+    nextAttemptId: attemptId + 1,
+    phase: {
+      kind: 'ecps-waiting',
+      interaction,
+      ecps: { nationalId: request.nationalId, bindingMessage: request.bindingMessage },
+    },
+  };
+}
+
+/**
+ * An e-CPS attempt ends without a session: audited with the national ID asked for, and the
+ * workstation goes back to what it was (locked, or the session underneath). `cancel` stops the
+ * request still waiting at the IdP, so that a late approval opens nothing.
+ */
+function endEcps(
+  step: Step,
+  state: SessionState,
+  phase: EcpsPhase,
+  message: MessageKey | null,
+  audit: { outcome: AuditOutcome; reason: string },
+  cancel: boolean,
+  params: MessageParams = {},
+): SessionState {
+  const { interaction, ecps } = phase;
+  if (cancel) step.effect({ type: 'cancel-ecps', attemptId: interaction.attemptId });
+  if (message) step.feedback(message, params);
+  step.audit('authentication', audit.outcome, audit.reason, {
+    nationalId: ecps.nationalId,
+    badgeKind: 'ecps',
+    method: 'ecps',
+  });
+  return withPhase(state, interaction.over ? activePhase(interaction.over) : { kind: 'locked' });
+}
+
+function onEcpsResult(step: Step, state: SessionState, phase: EcpsPhase, outcome: AuthOutcome): SessionState {
+  if (outcome.reason === 'ok') {
+    // The IdP must have approved the very person whose national ID was asked for.
+    if (outcome.person.nationalId !== phase.ecps.nationalId) {
+      return endEcps(
+        step,
+        state,
+        phase,
+        'idp-error',
+        { outcome: 'failure', reason: 'ecps-person-mismatch' },
+        false,
+      );
+    }
+    return signIn(step, state, phase.interaction, { ...outcome, method: 'ecps' });
+  }
+  const failed = (message: MessageKey, reason: string, params: MessageParams = {}): SessionState =>
+    endEcps(step, state, phase, message, { outcome: 'failure', reason }, false, params);
+  switch (outcome.reason) {
+    case 'ecps-denied':
+      return failed('ecps-denied', 'ecps-denied');
+    case 'ecps-expired':
+    case 'timeout':
+      return failed('ecps-expired', outcome.reason === 'timeout' ? 'ecps-timeout' : 'ecps-expired');
+    case 'too-many-attempts':
+      return failed('too-many-attempts', 'too-many-attempts', {
+        minutes: outcome.retryAfterSeconds === null ? '' : Math.ceil(outcome.retryAfterSeconds / 60),
+      });
+    case 'unknown-badge':
+      return failed('ecps-unknown', 'unknown-national-id');
+    case 'idp-unreachable':
+    case 'idp-error':
+      return failed(outcome.reason, outcome.reason);
+    // A PIN or a card has no part in e-CPS: an IdP that says so is answering something else.
+    case 'wrong-pin':
+    case 'card-blocked':
+    case 'card-error':
+    case 'card-removed':
+      return failed('idp-error', `unexpected-${outcome.reason}`);
+    default:
+      return missingCase(outcome);
+  }
+}
+
+function onEcpsWaiting(step: Step, state: SessionState, phase: EcpsPhase, event: SessionEvent): SessionState {
+  const { interaction } = phase;
+  switch (event.type) {
+    case 'badge-presented': {
+      // The person at the reader now is the one to serve: the e-CPS request is withdrawn.
+      const next = endEcps(
+        step,
+        state,
+        phase,
+        'cancelled',
+        { outcome: 'cancelled', reason: 'badge-presented' },
+        true,
+      );
+      return interaction.over
+        ? onActive(step, next, activePhase(interaction.over) as Extract<Phase, { kind: ActiveKind }>, event)
+        : tapOnLocked(step, next, event.badge);
+    }
+    case 'ecps-requested':
+      // Never two e-CPS requests at once: this one must be answered or cancelled first.
+      step.feedback('busy');
+      return state;
+    case 'ecps-cancelled':
+      if (!isCurrent(interaction, event.attemptId)) return state;
+      return endEcps(
+        step,
+        state,
+        phase,
+        'cancelled',
+        { outcome: 'cancelled', reason: 'ecps-cancelled' },
+        true,
+      );
+    case 'auth-result':
+      if (!isCurrent(interaction, event.attemptId)) return state;
+      return onEcpsResult(step, state, phase, event.outcome);
+    case 'tick':
+      if (step.now < interaction.deadline) return state;
+      return endEcps(
+        step,
+        state,
+        phase,
+        'ecps-expired',
+        { outcome: 'failure', reason: 'ecps-timeout' },
+        true,
+      );
+    case 'manual-lock':
+    case 'power-suspend': {
+      const reason = event.type;
+      const next = endEcps(step, state, phase, null, { outcome: 'cancelled', reason }, true);
+      if (!interaction.over) {
+        step.feedback(reason === 'manual-lock' ? 'locked' : 'locked-power');
+        return next;
+      }
+      const user = interaction.over;
+      const locked = lockNow(step, next, user, reason, reason === 'manual-lock' ? 'locked' : 'locked-power');
+      return reason === 'manual-lock'
+        ? endGrace(step, locked, (e) => e.person.personId === user.personId, 'manual-lock')
+        : locked;
+    }
+    case 'revoked': {
+      const next = onRevokedBackground(step, state, event.personId);
+      if (interaction.over?.personId !== event.personId) return next;
+      const user = interaction.over;
+      step.effect({ type: 'close-session', personId: user.personId, reason: 'revoked' });
+      step.audit('session-closed', 'info', 'revoked', { person: user, badgeKind: user.badgeKind });
+      // Without anyone underneath, the e-CPS tap-over becomes a plain e-CPS sign-in.
+      return withPhase(next, { ...phase, interaction: { ...interaction, over: null } });
+    }
+    case 'sign-in-expired':
+      return onSignInExpiredBackground(step, state, event.personId);
+    case 'shift-end':
+      return onShiftEnd(step, state);
+    // No badge, reader or PIN takes part; the idle timer, an undo or a wake-up concern no one here.
+    case 'badge-removed':
+    case 'badge-identified':
+    case 'badge-unreadable':
+    case 'pin-entered':
+    case 'pin-cancelled':
+    case 'reader-lost':
     case 'inactivity-timeout':
     case 'undo':
     case 'power-resume':
@@ -719,6 +942,14 @@ function onActive(
         return lockNow(step, state, user, 'break-glass-expired', 'break-glass-ended');
       }
       return state;
+    case 'ecps-requested':
+      if (phase.kind === 'break-glass') {
+        // As with a badge: normal access resumes, the emergency session ends first.
+        const locked = lockNow(step, state, user, 'break-glass-ended', 'break-glass-ended');
+        return startEcps(step, locked, event, null);
+      }
+      // Another person takes over with e-CPS: the session stays underneath until they are approved.
+      return startEcps(step, state, event, user);
     // Results of abandoned attempts, and requests that make no sense while someone works.
     case 'badge-identified':
     case 'badge-unreadable':
@@ -728,6 +959,7 @@ function onActive(
     case 'undo':
     case 'power-resume':
     case 'break-glass-requested':
+    case 'ecps-cancelled':
       return state;
     default:
       return missingCase(event);
@@ -759,6 +991,9 @@ function onLocking(
       return tapOnLocked(step, lockNow(step, state, user, 'tap-out', 'locked'), event.badge);
     case 'tick':
       return step.now >= phase.undoUntil ? lockNow(step, state, user, 'tap-out', 'locked') : state;
+    case 'ecps-requested':
+      // Someone else chose e-CPS during the undo window: the tap-out is committed first.
+      return startEcps(step, lockNow(step, state, user, 'tap-out', 'locked'), event, null);
     case 'badge-removed':
       if (event.badgeId !== user.badgeId || !user.contactCard) return state;
       return onContactCardGone(step, lockNow(step, state, user, 'tap-out', 'locked'), user);
@@ -783,6 +1018,7 @@ function onLocking(
     case 'auth-result':
     case 'power-resume':
     case 'break-glass-requested':
+    case 'ecps-cancelled':
       return state;
     default:
       return missingCase(event);
@@ -820,6 +1056,9 @@ export function transition(
     case 'awaiting-pin':
     case 'authenticating':
       next = onInteraction(step, base, phase.kind, phase.interaction, event);
+      break;
+    case 'ecps-waiting':
+      next = onEcpsWaiting(step, base, phase, event);
       break;
     case 'active':
     case 'offline-active':
@@ -863,6 +1102,7 @@ export function nextDeadline(state: SessionState, policy: Policy): number | null
     case 'switching':
     case 'awaiting-pin':
     case 'authenticating':
+    case 'ecps-waiting':
       times.push(phase.interaction.deadline);
       break;
     case 'locking':
@@ -893,6 +1133,7 @@ export function foregroundUser(state: SessionState): SessionUser | null {
     case 'switching':
     case 'awaiting-pin':
     case 'authenticating':
+    case 'ecps-waiting':
       return phase.interaction.over;
     case 'active':
     case 'offline-active':

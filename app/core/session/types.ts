@@ -57,12 +57,31 @@ export interface Interaction {
   readonly deadline: number;
 }
 
+/** An e-CPS sign-in waiting for the person's approval in their app (OpenID CIBA, poll mode). */
+export interface EcpsRequest {
+  /** The national ID the person gave (`8` + RPPS), sent as the CIBA `login_hint`. */
+  readonly nationalId: string;
+  /** The 2-digit code shown on screen, which the person picks in the e-CPS app. */
+  readonly bindingMessage: string;
+}
+
+/** A national ID an e-CPS sign-in may be asked for: `8` followed by the 11 digits of the RPPS. */
+export const ECPS_NATIONAL_ID = /^8[0-9]{11}$/;
+/** The binding message: two digits, as the e-CPS app offers them. */
+export const ECPS_BINDING_MESSAGE = /^[0-9]{2}$/;
+/** How long an e-CPS request waits for the app's answer: Pro Santé Connect expires it after 120 s. */
+export const ECPS_REQUEST_SECONDS = 120;
+/** The reader name e-CPS interactions carry: there is no reader, and no real reader bears it. */
+export const ECPS_READER = 'e-CPS';
+
 export type Phase =
   | { readonly kind: 'locked' }
   | { readonly kind: 'identifying'; readonly interaction: Interaction }
   | { readonly kind: 'switching'; readonly interaction: Interaction }
   | { readonly kind: 'awaiting-pin'; readonly interaction: Interaction }
   | { readonly kind: 'authenticating'; readonly interaction: Interaction }
+  /** Waiting for the e-CPS app; `interaction.deadline` is when the request expires. */
+  | { readonly kind: 'ecps-waiting'; readonly interaction: Interaction; readonly ecps: EcpsRequest }
   | { readonly kind: 'active'; readonly user: SessionUser }
   | { readonly kind: 'offline-active'; readonly user: SessionUser }
   | { readonly kind: 'locking'; readonly user: SessionUser; readonly undoUntil: number }
@@ -75,6 +94,7 @@ export const PHASE_KINDS: readonly PhaseKind[] = [
   'switching',
   'awaiting-pin',
   'authenticating',
+  'ecps-waiting',
   'active',
   'offline-active',
   'locking',
@@ -105,6 +125,8 @@ const authOutcomeSchema = z.discriminatedUnion('reason', [
       person: personSchema,
       method: z.enum(['card-pin', 'badge-pin', 'ecps']),
       offline: z.boolean(),
+      /** How the IdP says the person authenticated (`amr`), when it says. */
+      amr: z.array(z.string().min(1).max(32)).max(16).optional(),
     })
     .strict(),
   z
@@ -125,6 +147,10 @@ const authOutcomeSchema = z.discriminatedUnion('reason', [
       'card-error',
       'card-removed',
       'timeout',
+      /** The person refused in the e-CPS app. */
+      'ecps-denied',
+      /** The e-CPS request expired at the IdP before the person answered. */
+      'ecps-expired',
     ] as const
   ).map((reason) => z.object({ reason: z.literal(reason) }).strict()),
 ]);
@@ -163,6 +189,19 @@ export const sessionEventSchema = z.discriminatedUnion('type', [
   /** The IdP no longer honours the person's sign-in (refresh refused): their PIN is needed again. */
   z.object({ type: z.literal('sign-in-expired'), personId: z.string().min(1).max(256) }).strict(),
   z.object({ type: z.literal('tick') }).strict(),
+  /**
+   * A person chose e-CPS and gave their national ID; the agent drew the binding message (two
+   * digits, from a cryptographic random source) that the screen shows and the app asks for.
+   */
+  z
+    .object({
+      type: z.literal('ecps-requested'),
+      nationalId: z.string().regex(ECPS_NATIONAL_ID),
+      bindingMessage: z.string().regex(ECPS_BINDING_MESSAGE),
+    })
+    .strict(),
+  /** The person gave up waiting for the e-CPS app (the screen's Cancel). */
+  z.object({ type: z.literal('ecps-cancelled'), attemptId }).strict(),
   z
     .object({
       type: z.literal('break-glass-requested'),
@@ -192,6 +231,18 @@ export type Effect =
       readonly badge: BadgePresentation;
       readonly person: Person | null;
     }
+  /**
+   * Ask the IdP for an e-CPS approval (CIBA, poll mode) and wait for it, then report
+   * `auth-result`. One at a time: a new one first cancels any other.
+   */
+  | {
+      readonly type: 'start-ecps';
+      readonly attemptId: number;
+      readonly nationalId: string;
+      readonly bindingMessage: string;
+    }
+  /** Stop waiting for an e-CPS approval: the attempt was abandoned; its answer must not count. */
+  | { readonly type: 'cancel-ecps'; readonly attemptId: number }
   /** Zero and forget any PIN held for an abandoned attempt. */
   | { readonly type: 'discard-pin' }
   | { readonly type: 'open-session'; readonly user: SessionUser }

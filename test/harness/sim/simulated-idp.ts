@@ -1,14 +1,24 @@
 import { randomBytes } from 'node:crypto';
 import type { IdentityProvider, IdpResult, RefreshResult, TokenSet } from '../../../app/core/ports/index.js';
+import type { CancelSignal, EcpsResult } from '../../../app/core/ports/identity-provider.js';
 import { personOnly, TEST_PEOPLE, type TestPerson } from '../people.js';
+
+/** An e-CPS request waiting for the simulated app's answer. */
+export interface SimulatedEcpsRequest {
+  readonly nationalId: string;
+  readonly bindingMessage: string;
+}
 
 /**
  * An in-memory IdP for unit tests and the demo's fallback: badge + PIN checked against the test
- * directory, a lockout after `maxFailures`, opaque random tokens. The reference IdP
+ * directory, a lockout after `maxFailures`, opaque random tokens; e-CPS requests that wait until
+ * the test answers for the app (`approveEcps`, `denyEcps`, `expireEcps`). The reference IdP
  * (test/harness/idp) is the real OIDC one. Never packaged.
  */
 export class SimulatedIdp implements IdentityProvider {
   readonly calls: string[] = [];
+  private ecps: { request: SimulatedEcpsRequest; settle: (result: EcpsResult) => void }[] = [];
+  private ecpsWaiters: ((request: SimulatedEcpsRequest) => void)[] = [];
   private failures = new Map<string, number>();
   private refreshTokens = new Map<string, string>();
   /** Added to each answer, to make the demo's timings realistic. */
@@ -84,6 +94,78 @@ export class SimulatedIdp implements IdentityProvider {
         tokens: this.tokensFor(person),
       },
     };
+  }
+
+  async signInWithEcps(
+    nationalId: string,
+    bindingMessage: string,
+    signal?: CancelSignal,
+  ): Promise<EcpsResult> {
+    this.calls.push(`ecps:${nationalId}:${bindingMessage}`);
+    await this.wait();
+    if (!this.reachable) return { ok: false, failure: { reason: 'idp-unreachable' } };
+    if (signal?.aborted) return { ok: false, failure: { reason: 'cancelled' } };
+    const person = this.people.find((p) => p.nationalId === nationalId);
+    if (!person) return { ok: false, failure: { reason: 'unknown-badge' } };
+    const request: SimulatedEcpsRequest = { nationalId, bindingMessage };
+    return new Promise<EcpsResult>((resolve) => {
+      const entry = {
+        request,
+        settle: (result: EcpsResult) => {
+          this.ecps = this.ecps.filter((e) => e !== entry);
+          signal?.removeEventListener('abort', onAbort);
+          resolve(result);
+        },
+      };
+      // Cancelled on the workstation: the request is withdrawn, and the app can no longer approve it.
+      const onAbort = (): void => entry.settle({ ok: false, failure: { reason: 'cancelled' } });
+      signal?.addEventListener('abort', onAbort);
+      this.ecps.push(entry);
+      for (const waiter of this.ecpsWaiters.splice(0)) waiter(request);
+    });
+  }
+
+  /** The e-CPS requests waiting for the app, oldest first. */
+  pendingEcps(): readonly SimulatedEcpsRequest[] {
+    return this.ecps.map((e) => e.request);
+  }
+
+  /** Resolves with the next e-CPS request (or the one already waiting). */
+  nextEcpsRequest(): Promise<SimulatedEcpsRequest> {
+    const waiting = this.ecps[0];
+    if (waiting) return Promise.resolve(waiting.request);
+    return new Promise((resolve) => this.ecpsWaiters.push(resolve));
+  }
+
+  private settleEcps(answer: (person: TestPerson) => EcpsResult): boolean {
+    const entry = this.ecps[0];
+    if (!entry) return false;
+    const person = this.people.find((p) => p.nationalId === entry.request.nationalId)!;
+    entry.settle(answer(person));
+    return true;
+  }
+
+  /** The person approves in their e-CPS app. False when no request is waiting (withdrawn, answered). */
+  approveEcps(): boolean {
+    return this.settleEcps((person) => ({
+      ok: true,
+      value: {
+        person: personOnly(person),
+        amr: ['swk', 'pin', 'mfa'],
+        acr: 'eidas2',
+        tokens: this.tokensFor(person),
+      },
+    }));
+  }
+
+  /** The person refuses in their e-CPS app. */
+  denyEcps(): boolean {
+    return this.settleEcps(() => ({ ok: false, failure: { reason: 'ecps-denied' } }));
+  }
+
+  /** The request expires at the IdP unanswered. */
+  expireEcps(): boolean {
+    return this.settleEcps(() => ({ ok: false, failure: { reason: 'ecps-expired' } }));
   }
 
   async refresh(refreshToken: string): Promise<RefreshResult> {

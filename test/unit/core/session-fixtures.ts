@@ -40,6 +40,14 @@ export const aideBadge = badge(AIDE.badgeUid);
 export const nurseCard = badge('80250000012345', true);
 export const doctorCard = badge('80250000067890', true);
 
+/** What an e-CPS interaction carries in place of a badge. */
+export const ecpsBadge = (nationalId: string): BadgePresentation => ({
+  badgeId: `ecps:${nationalId}`,
+  kind: 'ecps',
+  readerName: 'e-CPS',
+  contact: false,
+});
+
 export function userOf(
   person: Person,
   from: BadgePresentation,
@@ -87,6 +95,15 @@ export function stateIn(kind: PhaseKind): SessionState {
       return { ...base, phase: { kind, interaction: interaction(null, doctor) } };
     case 'authenticating':
       return { ...base, phase: { kind, interaction: interaction(null, doctor) } };
+    case 'ecps-waiting':
+      return {
+        ...base,
+        phase: {
+          kind,
+          interaction: { ...interaction(null), badge: ecpsBadge(DOCTOR.nationalId!), deadline: T0 + 120_000 },
+          ecps: { nationalId: DOCTOR.nationalId!, bindingMessage: '42' },
+        },
+      };
     case 'active':
       return { ...base, phase: { kind, user: nurseUser } };
     case 'offline-active':
@@ -111,7 +128,8 @@ export function stateIn(kind: PhaseKind): SessionState {
 }
 
 /**
- * One representative event per type. Results carry the current attempt (7); removals and
+ * One representative event per type. Results carry the current attempt (7) and name the doctor
+ * (whose national ID the e-CPS interaction asked for); removals and
  * reader losses concern the badge of the phase at hand; revocation and an expired sign-in concern
  * the nurse.
  */
@@ -148,6 +166,10 @@ export function eventOf(type: SessionEventType, state: SessionState): SessionEve
       return { type, personId: nurse.personId };
     case 'break-glass-requested':
       return { type, person: aide, justification: 'cardiac arrest, bed 12' };
+    case 'ecps-requested':
+      return { type, nationalId: DOCTOR.nationalId!, bindingMessage: '42' };
+    case 'ecps-cancelled':
+      return { type, attemptId: 7 };
     case 'inactivity-timeout':
     case 'undo':
     case 'shift-end':

@@ -36,6 +36,8 @@ const EXPECTED: Readonly<Record<PhaseKind, Row>> = {
     'sign-in-expired': 'locked',
     tick: 'locked',
     'break-glass-requested': 'locked', // disabled by default policy
+    'ecps-requested': 'ecps-waiting', // the e-CPS request goes to the person's app
+    'ecps-cancelled': 'locked',
   },
   identifying: {
     'badge-presented': 'identifying', // the newest badge wins
@@ -56,6 +58,8 @@ const EXPECTED: Readonly<Record<PhaseKind, Row>> = {
     'sign-in-expired': 'identifying',
     tick: 'identifying',
     'break-glass-requested': 'identifying',
+    'ecps-requested': 'identifying', // "busy": a badge sign-in is under way
+    'ecps-cancelled': 'identifying',
   },
   switching: {
     'badge-presented': 'switching',
@@ -76,6 +80,8 @@ const EXPECTED: Readonly<Record<PhaseKind, Row>> = {
     'sign-in-expired': 'switching', // the nurse underneath will need her PIN; the newcomer goes on
     tick: 'switching',
     'break-glass-requested': 'switching',
+    'ecps-requested': 'switching',
+    'ecps-cancelled': 'switching',
   },
   'awaiting-pin': {
     'badge-presented': 'identifying',
@@ -96,6 +102,8 @@ const EXPECTED: Readonly<Record<PhaseKind, Row>> = {
     'sign-in-expired': 'awaiting-pin',
     tick: 'awaiting-pin',
     'break-glass-requested': 'awaiting-pin',
+    'ecps-requested': 'awaiting-pin',
+    'ecps-cancelled': 'awaiting-pin',
   },
   authenticating: {
     'badge-presented': 'authenticating', // a stray tap does not abort a PIN check
@@ -116,6 +124,30 @@ const EXPECTED: Readonly<Record<PhaseKind, Row>> = {
     'sign-in-expired': 'authenticating',
     tick: 'authenticating',
     'break-glass-requested': 'authenticating',
+    'ecps-requested': 'authenticating',
+    'ecps-cancelled': 'authenticating',
+  },
+  'ecps-waiting': {
+    'badge-presented': 'identifying', // a badge at the reader wins: the e-CPS request is withdrawn
+    'badge-removed': 'ecps-waiting', // no badge takes part in e-CPS
+    'badge-identified': 'ecps-waiting',
+    'badge-unreadable': 'ecps-waiting',
+    'pin-entered': 'ecps-waiting',
+    'pin-cancelled': 'ecps-waiting',
+    'auth-result': 'active', // approved in the app, for the national ID asked for
+    'inactivity-timeout': 'ecps-waiting',
+    undo: 'ecps-waiting',
+    'shift-end': 'ecps-waiting',
+    'reader-lost': 'ecps-waiting',
+    'manual-lock': 'locked',
+    'power-suspend': 'locked',
+    'power-resume': 'ecps-waiting',
+    revoked: 'ecps-waiting',
+    'sign-in-expired': 'ecps-waiting',
+    tick: 'ecps-waiting', // before the request expires
+    'break-glass-requested': 'ecps-waiting',
+    'ecps-requested': 'ecps-waiting', // never two e-CPS requests at once
+    'ecps-cancelled': 'locked',
   },
   active: {
     'badge-presented': 'switching',
@@ -136,6 +168,8 @@ const EXPECTED: Readonly<Record<PhaseKind, Row>> = {
     'sign-in-expired': 'locked', // the IdP refused the refresh: locked, session kept, PIN asked next
     tick: 'active',
     'break-glass-requested': 'active',
+    'ecps-requested': 'ecps-waiting', // an e-CPS tap-over: the nurse stays underneath until approval
+    'ecps-cancelled': 'active',
   },
   'offline-active': {
     'badge-presented': 'switching',
@@ -156,6 +190,8 @@ const EXPECTED: Readonly<Record<PhaseKind, Row>> = {
     'sign-in-expired': 'locked',
     tick: 'offline-active',
     'break-glass-requested': 'offline-active',
+    'ecps-requested': 'ecps-waiting',
+    'ecps-cancelled': 'offline-active',
   },
   locking: {
     'badge-presented': 'identifying', // the tap-out is committed, then the newcomer is served
@@ -176,6 +212,8 @@ const EXPECTED: Readonly<Record<PhaseKind, Row>> = {
     'sign-in-expired': 'locked',
     tick: 'locking', // before the end of the undo window
     'break-glass-requested': 'locking',
+    'ecps-requested': 'ecps-waiting', // the tap-out is committed, then the e-CPS request goes
+    'ecps-cancelled': 'locking',
   },
   'break-glass': {
     'badge-presented': 'identifying', // normal access resumes: the emergency session ends
@@ -196,6 +234,8 @@ const EXPECTED: Readonly<Record<PhaseKind, Row>> = {
     'sign-in-expired': 'break-glass', // an emergency access is bound by its own time limit
     tick: 'break-glass',
     'break-glass-requested': 'break-glass',
+    'ecps-requested': 'ecps-waiting', // normal access resumes: the emergency session ends
+    'ecps-cancelled': 'break-glass',
   },
 };
 
@@ -206,6 +246,7 @@ const AFTER_DEADLINE: Readonly<Record<PhaseKind, PhaseKind>> = {
   switching: 'active',
   'awaiting-pin': 'locked',
   authenticating: 'locked',
+  'ecps-waiting': 'locked',
   active: 'active',
   'offline-active': 'offline-active',
   locking: 'locked',
@@ -215,10 +256,10 @@ const AFTER_DEADLINE: Readonly<Record<PhaseKind, PhaseKind>> = {
 describe('session machine: every (phase, event) pair', () => {
   const pairs = PHASE_KINDS.flatMap((phase) => SESSION_EVENT_TYPES.map((event) => [phase, event] as const));
 
-  it('covers all 9 phases and 18 events', () => {
-    expect(PHASE_KINDS).toHaveLength(9);
-    expect(SESSION_EVENT_TYPES).toHaveLength(18);
-    expect(pairs).toHaveLength(162);
+  it('covers all 10 phases and 20 events', () => {
+    expect(PHASE_KINDS).toHaveLength(10);
+    expect(SESSION_EVENT_TYPES).toHaveLength(20);
+    expect(pairs).toHaveLength(200);
   });
 
   it.each(pairs)('%s + %s', (phase, eventType) => {

@@ -46,6 +46,7 @@ const SNAPSHOT: Snapshot = {
     over: null,
   },
   undoRemainingMs: null,
+  ecps: null,
   suspended: [],
   readers: [{ name: 'Lecteur 00', kind: 'pcsc', cardPresent: true }],
 };
@@ -81,7 +82,48 @@ describe('the IPC contract', () => {
     expect(parseRequest('lockNow', null)).toBeNull();
     expect(parseRequest('getDiagnostics', [])).toBeNull();
     expect(parseRequest('cancelPin', { attemptId: 2, reason: 'x' })).toBeNull();
-    expect(parseRequest('chooseEcps', { nationalId: '899700075122' })).toBeNull();
+    expect(parseRequest('chooseEcps', {})).toBeNull();
+    expect(parseRequest('cancelEcps', { attemptId: 2, force: true })).toBeNull();
+  });
+
+  it('accepts an RPPS national ID (8 then 11 digits) for e-CPS, and nothing else', () => {
+    expect(parseRequest('chooseEcps', { nationalId: '899700075122' })).toEqual({
+      nationalId: '899700075122',
+    });
+    for (const bad of [
+      '099700075122', // ADELI: not an e-CPS login
+      '89970007512',
+      '8997000751223',
+      '89970007512x',
+      '８９９７０００７５１２２',
+      ' 899700075122',
+      899700075122,
+      null,
+    ]) {
+      expect(parseRequest('chooseEcps', { nationalId: bad })).toBeNull();
+    }
+    expect(parseRequest('cancelEcps', { attemptId: 4 })).toEqual({ attemptId: 4 });
+  });
+
+  it('lets the e-CPS code cross only as two digits', () => {
+    const waiting: Snapshot = {
+      ...SNAPSHOT,
+      phase: 'ecps-waiting',
+      prompt: { attemptId: 4, person: null, pinTriesLeft: null, over: null },
+      ecps: { attemptId: 4, bindingMessage: '07', remainingMs: 119_000 },
+    };
+    expect(parseEvent('state', waiting)).toEqual(waiting);
+    for (const code of ['7', '007', 'ab', '4\n']) {
+      expect(
+        parseEvent('state', { ...waiting, ecps: { ...waiting.ecps!, bindingMessage: code } }),
+      ).toBeNull();
+    }
+    expect(
+      parseResult('chooseEcps', { ok: true, value: { attemptId: 4, bindingMessage: '42' } }),
+    ).not.toBeNull();
+    expect(
+      parseResult('chooseEcps', { ok: true, value: { attemptId: 4, bindingMessage: '420' } }),
+    ).toBeNull();
   });
 
   it('has no field that could carry a token, in any request, response or event', () => {

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import type { LogFields } from '../../../app/core/ports/index.js';
-import { NURSE } from '../../harness/people.js';
+import { DOCTOR, NURSE } from '../../harness/people.js';
 import { createSimWorld, simulatedAdapters } from '../../harness/sim/world.js';
 import * as fake from './electron-fake.js';
 
@@ -180,8 +180,33 @@ describe('validated IPC', () => {
     await shell.agent.idle();
   });
 
-  it('answers e-CPS with its honest code, and an unknown prompt with no-prompt', async () => {
-    await expect(invoke('chooseEcps', {})).resolves.toEqual({ ok: false, code: 'ecps-not-available' });
+  it('asks e-CPS for a valid RPPS only, shows the 2-digit code, cancels; an unknown prompt is no-prompt', async () => {
+    await expect(invoke('chooseEcps', {})).resolves.toEqual({ ok: false, code: 'invalid-request' });
+    await expect(invoke('chooseEcps', { nationalId: '12345' })).resolves.toEqual({
+      ok: false,
+      code: 'invalid-request',
+    });
+    const chosen = (await invoke('chooseEcps', { nationalId: DOCTOR.nationalId })) as {
+      ok: true;
+      value: { attemptId: number; bindingMessage: string };
+    };
+    expect(chosen.ok).toBe(true);
+    expect(chosen.value.bindingMessage).toMatch(/^[0-9]{2}$/);
+    expect(shell.agent.snapshot()).toMatchObject({
+      phase: 'ecps-waiting',
+      ecps: { bindingMessage: chosen.value.bindingMessage },
+    });
+    await expect(invoke('chooseEcps', { nationalId: NURSE.nationalId })).resolves.toEqual({
+      ok: false,
+      code: 'ecps-busy',
+    });
+    await expect(invoke('cancelEcps', { attemptId: chosen.value.attemptId })).resolves.toEqual({
+      ok: true,
+      value: {},
+    });
+    await shell.agent.idle();
+    expect(shell.agent.snapshot().phase).toBe('locked');
+    expect(world.idp.pendingEcps()).toEqual([]);
     await expect(invoke('submitPin', { attemptId: 9999, pin: '1234' })).resolves.toEqual({
       ok: false,
       code: 'no-prompt',

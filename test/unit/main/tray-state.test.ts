@@ -14,6 +14,7 @@ const base: Snapshot = {
   user: null,
   prompt: null,
   undoRemainingMs: null,
+  ecps: null,
   suspended: [],
   readers: [{ name: 'Lecteur 00', kind: 'pcsc', cardPresent: false }],
 };
@@ -54,6 +55,9 @@ describe('the overlay', () => {
   it('leaves the lock to the OS in os-lock mode, showing only prompts', () => {
     expect(overlayVisible('os-lock', 'locked')).toBe(false);
     expect(overlayVisible('os-lock', 'awaiting-pin')).toBe(true);
+    // The e-CPS code must be on screen while the app is asked, in either mode.
+    expect(overlayVisible('os-lock', 'ecps-waiting')).toBe(true);
+    expect(overlayVisible('shared-kiosk', 'ecps-waiting')).toBe(true);
     expect(overlayVisible('os-lock', 'active')).toBe(false);
   });
 });
