@@ -7,7 +7,7 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir, totalmem, type } from 'node:os';
+import { cpus, loadavg, tmpdir, totalmem, type } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -103,13 +103,19 @@ async function measureRig(rig: BenchRig): Promise<RigResults> {
   const cpsTapToPrompt = new Series();
   const cpsPinToActive = new Series();
   const cpsPulled = new Series();
+  const badgeRead: number[] = [];
+  const cardRead: number[] = [];
   const vaultWrite: number[] = [];
   const auditAppend: number[] = [];
 
   // Run 0 warms up (registration of the workstation, TLS sessions, JIT) and is not counted.
   for (let run = 0; run <= runs; run += 1) {
     const keep = run > 0;
-    const add = (series: Series, step: StepTiming) => keep && series.add(step);
+    const add = (series: Series, step: StepTiming) => {
+      if (!keep) return;
+      series.add(step);
+      if (step.sourceMs != null) (series === cpsTapToPrompt ? cardRead : badgeRead).push(step.sourceMs);
+    };
     const addFloor = (series: Series, floor: FloorSample) => keep && series.addFloor(floor);
     // The nurse signs in in full: reader event → prompt, then PIN → session active.
     add(tapToPrompt, await rig.tapBadge(NURSE, 'awaiting-pin'));
@@ -216,6 +222,19 @@ async function measureRig(rig: BenchRig): Promise<RigResults> {
   return {
     measures: measures.map(summarise),
     agentShare: [
+      {
+        label:
+          'reader event → badge handed to the agent (the PC/SC badge source reading a badge), in the tap measures',
+        measured: distribution(badgeRead),
+      },
+      ...(cardRead.length
+        ? [
+            {
+              label: 'reader event → CPS card handed to the agent (the badge source reading its serial)',
+              measured: distribution(cardRead),
+            },
+          ]
+        : []),
       { label: 'a token set (~2.7 KB) written to the OS vault', measured: distribution(vaultWrite) },
       { label: 'one audit record appended and fdatasync-ed', measured: distribution(auditAppend) },
     ],
@@ -239,7 +258,8 @@ async function measureIdle(seconds: number): Promise<BenchReport['idle']> {
       '--audit',
       join(tmpdir(), `releve-bench-idle-${process.pid}.jsonl`),
     ],
-    { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] },
+    // Its start-up warnings (no IdP configured, ...) are expected here: only errors are shown.
+    { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, RELEVE_LOG_LEVEL: 'error' } },
   );
   const pid = child.pid!;
   const ticksPerSecond = 100; // USER_HZ on Linux
@@ -268,18 +288,21 @@ async function measureIdle(seconds: number): Promise<BenchReport['idle']> {
   };
 }
 
+const startedAt = new Date().toISOString();
+const loadAtStart = loadavg()[0] ?? 0;
 const rig = await openBenchRig(DOCTOR);
 let report: BenchReport;
 try {
   const { measures, agentShare } = await measureRig(rig);
   report = {
-    date: new Date().toISOString(),
+    date: startedAt,
     machine: {
       cpus: cpus()[0]?.model ?? 'unknown CPU',
       cores: cpus().length,
       memoryGiB: Math.round(totalmem() / 2 ** 30),
       node: process.versions.node,
       os: type(),
+      load1: loadAtStart,
     },
     chain: rig.description,
     parts: rig.parts,

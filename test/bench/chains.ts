@@ -67,6 +67,11 @@ export interface StepTiming {
   /** APDUs the card or badge answered during the agent's step (null: no PC/SC in the step). */
   readonly apdus: number | null;
   readonly floor: FloorSample | null;
+  /**
+   * Of `ms`, the badge source's share: reader event → the badge handed to the agent (its PC/SC
+   * read). Null where the step starts elsewhere.
+   */
+  readonly sourceMs?: number | null;
 }
 
 export interface BenchRig {
@@ -416,9 +421,10 @@ async function openRig(
         const eventAt = events.presentAt.get(badgeSlot!.readerName) ?? 0;
         if (eventAt < insertedAt) throw new Error('the reader event was not seen');
         const apdus = badge.apdus;
+        const sourceMs = source.lastPresentedAt - eventAt;
         // The floor, on the same badge still on the reader: its UID read directly.
         const floor = await pcscFloor!.readUid(badgeSlot!.readerName);
-        return { ms: at - eventAt, apdus, floor };
+        return { ms: at - eventAt, apdus, floor, sourceMs };
       } finally {
         await connection.remove();
         await removal(person.badgeUid, since);
@@ -453,9 +459,10 @@ async function openRig(
       const eventAt = events.presentAt.get(cardSlot.readerName) ?? 0;
       if (eventAt < insertedAt) throw new Error('the reader event was not seen');
       const apdus = card.apdus - apdusBefore;
+      const sourceMs = source.lastPresentedAt - eventAt;
       const floor = await pcscFloor!.readCpsIdentity(cardSlot.readerName);
       cardFacts = floor.value;
-      return { ms: at - eventAt, apdus, floor: { ms: floor.ms, apdus: floor.apdus } };
+      return { ms: at - eventAt, apdus, floor: { ms: floor.ms, apdus: floor.apdus }, sourceMs };
     },
 
     async cpsSignInFloor() {

@@ -9,6 +9,8 @@ export interface BenchReport {
     readonly memoryGiB: number;
     readonly node: string;
     readonly os: string;
+    /** The 1-minute load average when the run started: other work on the machine shows in p95. */
+    readonly load1?: number;
   };
   readonly chain: string;
   /** What each part of the chain was in this run (reader, card, IdP, vault). */
@@ -72,7 +74,7 @@ export function formatTable(report: BenchReport): string {
       .join('  ')
       .trimEnd();
   const out = [
-    `Relève bench — ${report.date} — ${report.machine.cpus} (${report.machine.cores} cores, ${report.machine.memoryGiB} GiB), Node ${report.machine.node}`,
+    `Relève bench — ${report.date} — ${report.machine.cpus} (${report.machine.cores} cores, ${report.machine.memoryGiB} GiB), Node ${report.machine.node}${report.machine.load1 !== undefined ? `, load ${report.machine.load1.toFixed(2)} at start` : ''}`,
     `chain: ${report.chain}; ${report.runs} runs per measure`,
   ];
   for (const [part, what] of Object.entries(report.parts ?? {})) if (what) out.push(`  ${part}: ${what}`);
