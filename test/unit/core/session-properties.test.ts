@@ -2,7 +2,8 @@
  * Properties of the session machine over random event sequences and random policies:
  * - nobody gets a session without a successful second factor for the current attempt, a valid
  *   grace re-tap (a full sign-in of that person with that badge, within the grace period), or
- *   break-glass where policy allows it;
+ *   break-glass where policy allows it; an e-CPS session needs the app's approval for the very
+ *   national ID that was asked for, and a withdrawn (cancelled, expired) request opens nothing;
  * - the effects never leave two people in the foreground, and never unlock anyone but the
  *   person in the foreground;
  * - every tap is answered with visible feedback; the suspended list respects its cap.
@@ -48,7 +49,7 @@ const outcomeArb: fc.Arbitrary<AuthOutcome> = fc.oneof(
     arbitrary: fc.record({
       reason: fc.constant('ok' as const),
       person: fc.constantFrom(...PEOPLE),
-      method: fc.constantFrom('card-pin' as const, 'badge-pin' as const),
+      method: fc.constantFrom('card-pin' as const, 'badge-pin' as const, 'ecps' as const),
       offline: fc.boolean(),
     }),
   },
@@ -67,10 +68,15 @@ const outcomeArb: fc.Arbitrary<AuthOutcome> = fc.oneof(
         'card-error',
         'card-removed',
         'timeout',
+        'ecps-denied',
+        'ecps-expired',
       ] as const
     ).map((reason) => ({ reason })),
   ),
 );
+
+/** National IDs e-CPS may be asked for: the nurse's, the doctor's, and one nobody holds. */
+const NATIONAL_IDS = [nurse.nationalId!, doctor.nationalId!, '810009999999'] as const;
 
 /**
  * Mostly the attempt the machine is on (CURRENT, resolved when the event is applied), sometimes
@@ -159,6 +165,18 @@ const eventArb: fc.Arbitrary<SessionEvent> = fc.oneof(
       .constantFrom(...PEOPLE)
       .map((p) => ({ type: 'break-glass-requested' as const, person: p, justification: 'urgence vitale' })),
   },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      type: fc.constant('ecps-requested' as const),
+      nationalId: fc.constantFrom(...NATIONAL_IDS),
+      bindingMessage: fc.constantFrom('07', '42', '99'),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({ type: fc.constant('ecps-cancelled' as const), attemptId: attemptArb }),
+  },
 );
 
 const elapsedArb = fc.oneof(
@@ -185,11 +203,27 @@ const signInArb = fc
     },
   ]);
 
+/** A whole e-CPS sign-in: chosen, then approved in the app (for the person asked, or not). */
+const ecpsSignInArb = fc
+  .tuple(fc.constantFrom(...NATIONAL_IDS), fc.constantFrom(...PEOPLE))
+  .map(([nationalId, person]): SessionEvent[] => [
+    { type: 'ecps-requested', nationalId, bindingMessage: '42' },
+    {
+      type: 'auth-result',
+      attemptId: CURRENT,
+      outcome: { reason: 'ok', person, method: 'ecps', offline: false, amr: ['swk', 'pin', 'mfa'] },
+    },
+  ]);
+
 /** Events with the time (ms) elapsed before each. */
 const runArb = fc
   .array(
     fc.tuple(
-      fc.oneof({ weight: 4, arbitrary: eventArb.map((e) => [e]) }, { weight: 1, arbitrary: signInArb }),
+      fc.oneof(
+        { weight: 4, arbitrary: eventArb.map((e) => [e]) },
+        { weight: 1, arbitrary: signInArb },
+        { weight: 1, arbitrary: ecpsSignInArb },
+      ),
       elapsedArb,
     ),
     { minLength: 1, maxLength: 40, size: 'max' },
@@ -207,7 +241,7 @@ interface FullSignIn {
 type Machine = typeof transition;
 
 /** Statistics across runs, to show the properties were exercised where it matters. */
-const seen = { transitions: 0, sessionsOpened: 0, graceReTaps: 0, tapOvers: 0 };
+const seen = { transitions: 0, sessionsOpened: 0, graceReTaps: 0, tapOvers: 0, ecpsSessions: 0 };
 
 function check(
   policy: Policy,
@@ -228,12 +262,20 @@ function check(
     seen.transitions += 1;
     const heldAfter = foregroundUser(after)?.personId ?? null;
 
-    // A successful second factor for the attempt the machine was actually waiting on.
+    // A successful second factor for the attempt the machine was actually waiting on: a PIN
+    // checked, or an approval in the e-CPS app for the national ID that was asked for.
+    const ecpsApproval =
+      event.type === 'auth-result' &&
+      event.outcome.reason === 'ok' &&
+      before.phase.kind === 'ecps-waiting' &&
+      before.phase.interaction.attemptId === event.attemptId &&
+      event.outcome.person.nationalId === before.phase.ecps.nationalId;
     const secondFactor =
       event.type === 'auth-result' &&
       event.outcome.reason === 'ok' &&
-      before.phase.kind === 'authenticating' &&
-      before.phase.interaction.attemptId === event.attemptId;
+      ((before.phase.kind === 'authenticating' && before.phase.interaction.attemptId === event.attemptId) ||
+        ecpsApproval);
+    if (ecpsApproval && foregroundUser(after)?.personId !== heldBefore) seen.ecpsSessions += 1;
     if (secondFactor && event.outcome.reason === 'ok' && before.phase.kind === 'authenticating') {
       signIns.push({
         personId: event.outcome.person.personId,
@@ -296,6 +338,21 @@ function check(
     if (event.type === 'badge-presented' && !effects.some((e) => e.type === 'feedback')) {
       throw new Error(`a tap in ${before.phase.kind} got no feedback`);
     }
+    // An e-CPS request left behind (cancelled, expired, replaced by a tap, a lock) is withdrawn
+    // at the IdP, so that a late approval in the app cannot count; one ending in a result needs no withdrawal.
+    if (before.phase.kind === 'ecps-waiting' && after.phase.kind !== 'ecps-waiting') {
+      const ended = event.type === 'auth-result' && event.attemptId === before.phase.interaction.attemptId;
+      const withdrawn = effects.some(
+        (e) => e.type === 'cancel-ecps' && e.attemptId === before.phase.interaction.attemptId,
+      );
+      if (!ended && !withdrawn) throw new Error(`e-CPS request left in flight on ${JSON.stringify(event)}`);
+    }
+    // Every e-CPS request the machine starts is for the phase it enters, one at a time.
+    const started = effects.filter((e) => e.type === 'start-ecps');
+    if (started.length > 1) throw new Error('two e-CPS requests started at once');
+    if (started.length === 1 && after.phase.kind !== 'ecps-waiting') {
+      throw new Error('an e-CPS request started outside ecps-waiting');
+    }
     if (after.suspended.length > policy.maxSuspendedSessions) throw new Error('too many suspended sessions');
     const foreground = foregroundUser(after)?.personId;
     if (
@@ -322,6 +379,7 @@ describe('session machine properties', () => {
     expect(seen.sessionsOpened).toBeGreaterThan(1000);
     expect(seen.graceReTaps).toBeGreaterThan(100);
     expect(seen.tapOvers).toBeGreaterThan(500);
+    expect(seen.ecpsSessions).toBeGreaterThan(300);
   });
 
   it('the checker catches a machine that opens a session on a stale result', () => {
@@ -349,5 +407,37 @@ describe('session machine properties', () => {
     };
     expect(() => check(POLICY, [[stale, 0]], broken)).toThrow(/got a session from locked/);
     expect(() => check(POLICY, [[stale, 0]])).not.toThrow();
+  });
+
+  it('the checker catches a machine that signs in whoever the IdP names for an e-CPS request', () => {
+    // The e-CPS request was for the doctor; an IdP (or a confused result) names the nurse.
+    const trusting: Machine = (state, event, policy, now) => {
+      if (
+        event.type === 'auth-result' &&
+        event.outcome.reason === 'ok' &&
+        state.phase.kind === 'ecps-waiting'
+      ) {
+        const ecps = state.phase.ecps;
+        const relabelled = {
+          ...event.outcome,
+          person: { ...event.outcome.person, nationalId: ecps.nationalId },
+        };
+        return transition(state, { ...event, outcome: relabelled }, policy, now);
+      }
+      return transition(state, event, policy, now);
+    };
+    const run: [SessionEvent, number][] = [
+      [{ type: 'ecps-requested', nationalId: doctor.nationalId!, bindingMessage: '42' }, 0],
+      [
+        {
+          type: 'auth-result',
+          attemptId: CURRENT,
+          outcome: { reason: 'ok', person: nurse, method: 'ecps', offline: false },
+        },
+        0,
+      ],
+    ];
+    expect(() => check(POLICY, run, trusting)).toThrow(/got a session from ecps-waiting/);
+    expect(() => check(POLICY, run)).not.toThrow();
   });
 });

@@ -572,3 +572,193 @@ describe('offline and break-glass', () => {
     });
   });
 });
+
+describe('e-CPS', () => {
+  const DOCTOR_ID = doctor.nationalId!;
+  const ecps = (nationalId = DOCTOR_ID, bindingMessage = '42'): SessionEvent => ({
+    type: 'ecps-requested',
+    nationalId,
+    bindingMessage,
+  });
+  const approved = (person: Person = doctor): AuthOutcome => ({
+    reason: 'ok',
+    person,
+    method: 'ecps',
+    offline: false,
+    amr: ['swk', 'pin', 'mfa'],
+  });
+  const auditsWithId = (effects: readonly Effect[]) =>
+    effects.flatMap((e) =>
+      e.type === 'audit'
+        ? [
+            {
+              reason: e.record.reason,
+              outcome: e.record.outcome,
+              nationalId: e.record.nationalId,
+              method: e.record.method,
+            },
+          ]
+        : [],
+    );
+
+  it('asks the IdP with the national ID and the code, shows the code, and opens the session on approval', () => {
+    const ws = new Bench().send(ecps());
+    expect(ws.phase).toBe('ecps-waiting');
+    expect(ws.last).toContainEqual({ type: 'feedback', message: 'ecps-waiting', params: { code: '42' } });
+    expect(ws.last).toContainEqual({
+      type: 'start-ecps',
+      attemptId: ws.attempt,
+      nationalId: DOCTOR_ID,
+      bindingMessage: '42',
+    });
+    expect(auditsWithId(ws.last)).toEqual([
+      { reason: 'ecps-requested', outcome: 'info', nationalId: DOCTOR_ID, method: 'ecps' },
+    ]);
+    // The request expires with Pro Santé Connect's 120 s.
+    expect(nextDeadline(ws.state, ws.policy)).toBe(T0 + 120_000);
+
+    ws.result(approved());
+    expect(ws.phase).toBe('active');
+    expect(ws.who).toBe(doctor.personId);
+    const user = ws.state.phase.kind === 'active' ? ws.state.phase.user : null;
+    expect(user).toMatchObject({ method: 'ecps', badgeKind: 'ecps', nationalId: DOCTOR_ID });
+    expect(auditsWithId(ws.last)).toEqual([
+      { reason: 'ecps-tap-in amr=swk,pin,mfa', outcome: 'success', nationalId: DOCTOR_ID, method: 'ecps' },
+      { reason: 'tap-in', outcome: 'success', nationalId: DOCTOR_ID, method: 'ecps' },
+    ]);
+    expect(feedbacks(ws.last)).toEqual(['welcome']);
+  });
+
+  it('gives no badge grace: there is no badge to re-tap after e-CPS', () => {
+    const ws = new Bench().send(ecps()).result(approved());
+    expect(ws.state.grace).toEqual([]);
+  });
+
+  it('refuses an approval that names someone other than the national ID asked for', () => {
+    const ws = new Bench().send(ecps()).result(approved(nurse));
+    expect(ws.phase).toBe('locked');
+    expect(ws.who).toBeNull();
+    expect(effectTypes(ws.last)).not.toContain('open-session');
+    expect(feedbacks(ws.last)).toEqual(['idp-error']);
+    expect(auditsWithId(ws.last)).toEqual([
+      { reason: 'ecps-person-mismatch', outcome: 'failure', nationalId: DOCTOR_ID, method: 'ecps' },
+    ]);
+  });
+
+  it.each([
+    [{ reason: 'ecps-denied' } as AuthOutcome, 'ecps-denied', 'ecps-denied'],
+    [{ reason: 'ecps-expired' } as AuthOutcome, 'ecps-expired', 'ecps-expired'],
+    [{ reason: 'timeout' } as AuthOutcome, 'ecps-expired', 'ecps-timeout'],
+    [{ reason: 'unknown-badge' } as AuthOutcome, 'ecps-unknown', 'unknown-national-id'],
+    [{ reason: 'idp-unreachable' } as AuthOutcome, 'idp-unreachable', 'idp-unreachable'],
+    [{ reason: 'wrong-pin', triesLeft: 2 } as AuthOutcome, 'idp-error', 'unexpected-wrong-pin'],
+  ])('on %j: says %s, audits %s, and stays locked', (outcome, message, reason) => {
+    const ws = new Bench().send(ecps()).result(outcome);
+    expect(ws.phase).toBe('locked');
+    expect(feedbacks(ws.last)).toEqual([message]);
+    expect(auditsWithId(ws.last)).toEqual([
+      { reason, outcome: 'failure', nationalId: DOCTOR_ID, method: 'ecps' },
+    ]);
+    expect(effectTypes(ws.last)).not.toContain('open-session');
+  });
+
+  it('cancels: withdraws the request, says so, audits it, and a late approval opens nothing', () => {
+    const ws = new Bench().send(ecps());
+    const attempt = ws.attempt;
+    ws.send({ type: 'ecps-cancelled', attemptId: attempt });
+    expect(ws.phase).toBe('locked');
+    expect(ws.last).toContainEqual({ type: 'cancel-ecps', attemptId: attempt });
+    expect(feedbacks(ws.last)).toEqual(['cancelled']);
+    expect(auditsWithId(ws.last)).toEqual([
+      { reason: 'ecps-cancelled', outcome: 'cancelled', nationalId: DOCTOR_ID, method: 'ecps' },
+    ]);
+    ws.send({ type: 'auth-result', attemptId: attempt, outcome: approved() });
+    expect(ws.phase).toBe('locked');
+    expect(ws.last).toEqual([]);
+  });
+
+  it('gives up when the request expires unanswered, and withdraws it', () => {
+    const ws = new Bench().send(ecps());
+    ws.now = T0 + 119_000;
+    ws.send({ type: 'tick' });
+    expect(ws.phase).toBe('ecps-waiting');
+    ws.now = T0 + 120_000;
+    ws.send({ type: 'tick' });
+    expect(ws.phase).toBe('locked');
+    expect(feedbacks(ws.last)).toEqual(['ecps-expired']);
+    expect(effectTypes(ws.last)).toContain('cancel-ecps');
+    expect(audits(ws.last).map((a) => `${a.outcome}:${a.reason}`)).toEqual(['failure:ecps-timeout']);
+  });
+
+  it('never runs two requests at once: a second choice is answered "busy"', () => {
+    const ws = new Bench().send(ecps());
+    const attempt = ws.attempt;
+    ws.send(ecps(nurse.nationalId!, '07'));
+    expect(ws.attempt).toBe(attempt);
+    expect(feedbacks(ws.last)).toEqual(['busy']);
+    expect(effectTypes(ws.last)).not.toContain('start-ecps');
+  });
+
+  it('is not started over a badge sign-in under way', () => {
+    const ws = new Bench().tap(nurseBadge).send(ecps());
+    expect(ws.phase).toBe('identifying');
+    expect(feedbacks(ws.last)).toEqual(['busy']);
+  });
+
+  it('serves a badge tapped while waiting: the e-CPS request is withdrawn, the tap goes on', () => {
+    const ws = new Bench().send(ecps());
+    const attempt = ws.attempt;
+    ws.tap(nurseBadge);
+    expect(ws.phase).toBe('identifying');
+    expect(ws.last).toContainEqual({ type: 'cancel-ecps', attemptId: attempt });
+    expect(audits(ws.last)[0]).toMatchObject({ outcome: 'cancelled', reason: 'badge-presented' });
+  });
+
+  it('takes over a session: the nurse stays underneath while waiting, is suspended on approval', () => {
+    const ws = new Bench().signIn(nurseBadge, nurse).at(5).send(ecps());
+    expect(ws.phase).toBe('ecps-waiting');
+    expect(ws.who).toBe(nurse.personId);
+    expect(feedbacks(ws.last)).toEqual(['switching-user', 'ecps-waiting']);
+    expect(audits(ws.last).map((a) => a.reason)).toEqual(['ecps-requested-over']);
+    ws.result(approved());
+    expect(ws.who).toBe(doctor.personId);
+    expect(ws.state.suspended.map((s) => s.user.personId)).toEqual([nurse.personId]);
+    expect(audits(ws.last).map((a) => `${a.action}:${a.reason}`)).toEqual([
+      'authentication:ecps-tap-over amr=swk,pin,mfa',
+      'session-suspended:tap-over',
+      'session-opened:tap-over',
+    ]);
+  });
+
+  it('returns to the session underneath when the newcomer is refused or cancels', () => {
+    const refused = new Bench().signIn(nurseBadge, nurse).send(ecps()).result({ reason: 'ecps-denied' });
+    expect(refused.phase).toBe('active');
+    expect(refused.who).toBe(nurse.personId);
+    expect(effectTypes(refused.last)).not.toContain('suspend-session');
+    const cancelled = new Bench().signIn(nurseBadge, nurse).send(ecps());
+    cancelled.send({ type: 'ecps-cancelled', attemptId: cancelled.attempt });
+    expect(cancelled.phase).toBe('active');
+    expect(cancelled.who).toBe(nurse.personId);
+  });
+
+  it('locks both the request and the session underneath on a manual lock', () => {
+    const ws = new Bench().signIn(nurseBadge, nurse).send(ecps());
+    ws.send({ type: 'manual-lock' });
+    expect(ws.phase).toBe('locked');
+    expect(effectTypes(ws.last)).toEqual(
+      expect.arrayContaining(['cancel-ecps', 'suspend-session', 'lock-screen']),
+    );
+  });
+
+  it('refuses an e-CPS request whose national ID or code is malformed, without changing anything', () => {
+    for (const bad of [
+      { type: 'ecps-requested', nationalId: '012345678', bindingMessage: '42' },
+      { type: 'ecps-requested', nationalId: DOCTOR_ID, bindingMessage: '420' },
+      { type: 'ecps-requested', nationalId: DOCTOR_ID },
+    ]) {
+      const result = dispatch(INITIAL_STATE, bad, POLICY, T0);
+      expect(result.rejected).toMatch(/malformed event/);
+      expect(result.state).toBe(INITIAL_STATE);
+    }
+  });
+});
