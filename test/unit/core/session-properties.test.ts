@@ -341,10 +341,9 @@ function check(
     // An e-CPS request left behind (cancelled, expired, replaced by a tap, a lock) is withdrawn
     // at the IdP, so that a late approval in the app cannot count; one ending in a result needs no withdrawal.
     if (before.phase.kind === 'ecps-waiting' && after.phase.kind !== 'ecps-waiting') {
-      const ended = event.type === 'auth-result' && event.attemptId === before.phase.interaction.attemptId;
-      const withdrawn = effects.some(
-        (e) => e.type === 'cancel-ecps' && e.attemptId === before.phase.interaction.attemptId,
-      );
+      const attempt = before.phase.interaction.attemptId;
+      const ended = event.type === 'auth-result' && event.attemptId === attempt;
+      const withdrawn = effects.some((e) => e.type === 'cancel-ecps' && e.attemptId === attempt);
       if (!ended && !withdrawn) throw new Error(`e-CPS request left in flight on ${JSON.stringify(event)}`);
     }
     // Every e-CPS request the machine starts is for the phase it enters, one at a time.
