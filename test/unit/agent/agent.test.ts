@@ -1,6 +1,12 @@
 /** The agent composed with a simulated workstation: what a person and the security officer would notice. */
 import { describe, expect, it } from '@jest/globals';
-import { composeAgent, type Agent, type AgentEvent } from '../../../app/agent/agent.js';
+import {
+  composeAgent,
+  randomBindingCode,
+  type Agent,
+  type AgentAdapters,
+  type AgentEvent,
+} from '../../../app/agent/agent.js';
 import { loadCatalogue } from '../../../app/agent/resources.js';
 import type { AuditRecord } from '../../../app/core/audit.js';
 import { DEFAULT_POLICY, type Policy } from '../../../app/core/policy.js';
@@ -353,6 +359,164 @@ describe('agent with a CPS card', () => {
     await agent.idle();
     expect(agent.snapshot().phase).toBe('locked');
     expect(texts(events)).toContain('Badge illisible — retirez-le et présentez-le à nouveau');
+    await agent.stop();
+  });
+});
+
+describe('agent with e-CPS', () => {
+  async function ecpsAgent(
+    adapt: (adapters: AgentAdapters, world: SimWorld) => AgentAdapters = (a) => a,
+    policy: Policy = DEFAULT_POLICY,
+  ): Promise<{ agent: Agent; world: SimWorld; events: AgentEvent[] }> {
+    const world = createSimWorld();
+    const running = await simulatedAdapters(world, null)(policy, { auditFile: null });
+    const agent = composeAgent(adapt(running.adapters, world), policy, {
+      catalogue: loadCatalogue(policy.locale),
+    });
+    const events: AgentEvent[] = [];
+    agent.subscribe((event) => events.push(event));
+    await agent.start();
+    return { agent, world, events };
+  }
+  const ecpsAudits = (world: SimWorld): string[] =>
+    world.memoryAudit.records
+      .filter((r) => r.method === 'ecps' || r.badgeKind === 'ecps')
+      .map((r) => `${r.action}:${r.outcome}:${r.reason}:${r.nationalId ?? '-'}`);
+
+  it('shows the code, and signs the doctor in once he approves in the app', async () => {
+    const { agent, world, events } = await ecpsAgent((a) => ({ ...a, ecpsBindingCode: () => '07' }));
+    const asked = await agent.requestEcps(DOCTOR.nationalId!);
+    expect(asked).toEqual({ accepted: true, attemptId: expect.any(Number), bindingMessage: '07' });
+    expect(agent.snapshot()).toMatchObject({ phase: 'ecps-waiting', ecps: { bindingMessage: '07' } });
+    expect(texts(events)).toContain("Choisissez 07 dans l'application e-CPS");
+    const request = await world.idp.nextEcpsRequest();
+    expect(request).toEqual({ nationalId: DOCTOR.nationalId, bindingMessage: '07' });
+
+    expect(world.idp.approveEcps()).toBe(true);
+    await agent.idle();
+    expect(agent.snapshot()).toMatchObject({
+      phase: 'active',
+      user: { displayName: DOCTOR.displayName, nationalId: DOCTOR.nationalId },
+    });
+    expect(texts(events).at(-1)).toBe('Bienvenue Dr Paul Durand');
+    expect(world.os.actions).toContain(`open ${DOCTOR.personId}`);
+    expect(world.secrets.entries.has(`tokens:${DOCTOR.personId}`)).toBe(true);
+    expect(ecpsAudits(world)).toEqual([
+      `authentication:info:ecps-requested:${DOCTOR.nationalId}`,
+      `authentication:success:ecps-tap-in amr=swk,pin,mfa:${DOCTOR.nationalId}`,
+      `session-opened:success:tap-in:${DOCTOR.nationalId}`,
+    ]);
+    await agent.stop();
+  });
+
+  it('draws the code from a random source: two digits, not always the same', async () => {
+    const codes = new Set(Array.from({ length: 200 }, () => randomBindingCode()));
+    for (const code of codes) expect(code).toMatch(/^[0-9]{2}$/);
+    expect(codes.size).toBeGreaterThan(20);
+  });
+
+  it('says the app refused, stays locked, and audits the refusal', async () => {
+    const { agent, world, events } = await ecpsAgent();
+    await agent.requestEcps(DOCTOR.nationalId!);
+    await world.idp.nextEcpsRequest();
+    world.idp.denyEcps();
+    await agent.idle();
+    expect(agent.snapshot().phase).toBe('locked');
+    expect(texts(events).at(-1)).toBe("Connexion e-CPS refusée dans l'application — poste verrouillé");
+    expect(ecpsAudits(world).at(-1)).toBe(`authentication:failure:ecps-denied:${DOCTOR.nationalId}`);
+    expect(world.os.actions).toEqual(['lock']);
+    await agent.stop();
+  });
+
+  it('says the request expired when the IdP says so', async () => {
+    const { agent, world, events } = await ecpsAgent();
+    await agent.requestEcps(NURSE.nationalId!);
+    await world.idp.nextEcpsRequest();
+    world.idp.expireEcps();
+    await agent.idle();
+    expect(agent.snapshot().phase).toBe('locked');
+    expect(texts(events).at(-1)).toBe('Demande e-CPS expirée sans réponse — recommencez');
+    await agent.stop();
+  });
+
+  it('cancels: the request is withdrawn at the IdP, and the app can no longer approve it', async () => {
+    const { agent, world, events } = await ecpsAgent();
+    const asked = await agent.requestEcps(DOCTOR.nationalId!);
+    if (!asked.accepted) throw new Error('refused');
+    await world.idp.nextEcpsRequest();
+    await agent.cancelEcps(asked.attemptId);
+    await agent.idle();
+    expect(agent.snapshot().phase).toBe('locked');
+    expect(texts(events).at(-1)).toBe('Annulé');
+    expect(world.idp.pendingEcps()).toEqual([]);
+    expect(world.idp.approveEcps()).toBe(false);
+    await agent.idle();
+    expect(agent.snapshot().phase).toBe('locked');
+    expect(ecpsAudits(world).at(-1)).toBe(`authentication:cancelled:ecps-cancelled:${DOCTOR.nationalId}`);
+    await agent.stop();
+  });
+
+  it('gives up, withdraws the request and says so when it expires on the workstation first', async () => {
+    const { agent, world, events } = await ecpsAgent();
+    await agent.requestEcps(DOCTOR.nationalId!);
+    await world.idp.nextEcpsRequest();
+    world.clock.advance(121_000);
+    await agent.idle();
+    expect(agent.snapshot().phase).toBe('locked');
+    expect(world.idp.pendingEcps()).toEqual([]);
+    expect(texts(events).at(-1)).toBe('Demande e-CPS expirée sans réponse — recommencez');
+    await agent.stop();
+  });
+
+  it('never has two requests in flight, and refuses a malformed national ID', async () => {
+    const { agent, world } = await ecpsAgent();
+    expect(await agent.requestEcps('12345')).toEqual({ accepted: false, problem: 'invalid-national-id' });
+    expect(await agent.requestEcps('012345678')).toEqual({ accepted: false, problem: 'invalid-national-id' });
+    await agent.requestEcps(DOCTOR.nationalId!);
+    expect(await agent.requestEcps(NURSE.nationalId!)).toEqual({ accepted: false, problem: 'busy' });
+    await world.idp.nextEcpsRequest();
+    expect(world.idp.pendingEcps()).toHaveLength(1);
+    await agent.stop();
+    // Stopping the agent withdraws what it was waiting for.
+    expect(world.idp.pendingEcps()).toEqual([]);
+  });
+
+  it('lets a doctor take over the nurse’s session with e-CPS; the nurse’s is suspended', async () => {
+    const { agent, world } = await ecpsAgent();
+    world.reader.tap(NURSE.badgeUid);
+    await typePin(agent, NURSE.pin);
+    await agent.idle();
+    await agent.requestEcps(DOCTOR.nationalId!);
+    expect(agent.snapshot()).toMatchObject({
+      phase: 'ecps-waiting',
+      prompt: { over: { displayName: NURSE.displayName } },
+    });
+    await world.idp.nextEcpsRequest();
+    world.idp.approveEcps();
+    await agent.idle();
+    expect(agent.snapshot()).toMatchObject({
+      phase: 'active',
+      user: { displayName: DOCTOR.displayName },
+      suspended: [{ displayName: NURSE.displayName }],
+    });
+    await agent.stop();
+  });
+
+  it('says e-CPS is not available when the IdP offers none', async () => {
+    const { agent } = await ecpsAgent((a, world) => ({
+      ...a,
+      idp: {
+        signInWithBadge: (badgeId, pin) => world.idp.signInWithBadge(badgeId, pin),
+        signInWithCard: (card) => world.idp.signInWithCard(card),
+        refresh: (token) => world.idp.refresh(token),
+        revoke: (tokens) => world.idp.revoke(tokens),
+      },
+    }));
+    expect(await agent.requestEcps(DOCTOR.nationalId!)).toEqual({
+      accepted: false,
+      problem: 'not-available',
+    });
+    expect(agent.snapshot().phase).toBe('locked');
     await agent.stop();
   });
 });
