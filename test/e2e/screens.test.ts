@@ -93,6 +93,19 @@ async function signIn(page: Page, world: SimWorld, person: TestPerson): Promise<
   await screen(page, 'active');
 }
 
+/** e-CPS: opens the pad (unless already open), types the national ID on it, sends it. */
+async function chooseEcps(page: Page, nationalId: string, opener: string | null = '#ecps'): Promise<void> {
+  if (opener) await page.click(opener);
+  await screen(page, 'ecps');
+  for (const digit of nationalId) await page.click(`.id-pad [data-digit="${digit}"]`);
+  await page.waitForFunction(
+    (id) => document.getElementById('national-id')?.textContent === id,
+    nationalId,
+    WAIT,
+  );
+  await page.click('#ecps-submit');
+}
+
 const text = (page: Page, selector: string): Promise<string> => page.locator(selector).innerText();
 
 describe('the clinician taps in', () => {
@@ -222,18 +235,123 @@ describe('tap-over and tap-out', () => {
   });
 });
 
-describe('e-CPS, errors and diagnostics', () => {
-  it('shows the e-CPS screen honestly: no binding number yet, and what to do instead', async () => {
-    const { page } = await open();
+describe('e-CPS', () => {
+  it('takes the RPPS number on a pad, shows the code big with the time left, and signs in on approval', async () => {
+    const { page, world } = await open();
     await page.click('#ecps');
     await screen(page, 'ecps');
-    expect(await text(page, '#ecps-status')).toContain("n'est pas encore disponible");
-    expect(await text(page, '#binding-code')).toBe('– –');
-    await shot(page, '07-ecps');
+    expect(await text(page, 'h1')).toBe('Connexion avec e-CPS');
+    await shot(page, '07-ecps-national-id');
+    await chooseEcps(page, DOCTOR.nationalId!, null);
+    await screen(page, 'ecps-waiting');
+    const request = await world.idp.nextEcpsRequest();
+    // The code on screen is the one the app was sent, and it is said in words.
+    expect(await text(page, '#binding-code')).toBe(request.bindingMessage);
+    expect(request.bindingMessage).toMatch(/^[0-9]{2}$/);
+    expect(request.nationalId).toBe(DOCTOR.nationalId);
+    expect(await text(page, '#ecps-instruction')).toBe(
+      `Choisissez ${request.bindingMessage} dans l'application e-CPS`,
+    );
+    expect(await text(page, '#ecps-countdown')).toMatch(/^La demande expire dans [0-2] min [0-5][0-9] s$/);
+    const code = await page.locator('#binding-code').boundingBox();
+    expect(code?.height).toBeGreaterThanOrEqual(100);
+    await shot(page, '08-ecps-code');
+    world.idp.approveEcps();
+    await screen(page, 'active');
+    expect(await text(page, '.person')).toBe(DOCTOR.displayName);
+  });
+
+  it('checks the RPPS number before sending it, and works with the keyboard alone', async () => {
+    const { page, world } = await open();
+    await page.click('#ecps');
+    await screen(page, 'ecps');
+    await page.keyboard.type('0123');
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(
+      () => document.getElementById('ecps-note')?.textContent?.includes('12 chiffres'),
+      undefined,
+      WAIT,
+    );
+    expect(world.idp.pendingEcps()).toEqual([]);
+    for (let i = 0; i < 4; i += 1) await page.keyboard.press('Backspace');
+    await page.keyboard.type(NURSE.nationalId!);
+    await page.waitForFunction(
+      (id) => document.getElementById('national-id')?.textContent === id,
+      NURSE.nationalId,
+      WAIT,
+    );
+    await page.keyboard.press('Enter');
+    await screen(page, 'ecps-waiting');
     await page.keyboard.press('Escape');
+    await screen(page, 'lock');
+    expect(world.idp.pendingEcps()).toEqual([]);
+  });
+
+  it('cancels while waiting: back to the lock screen, and the app can no longer approve', async () => {
+    const { page, world } = await open();
+    await chooseEcps(page, DOCTOR.nationalId!);
+    await screen(page, 'ecps-waiting');
+    await world.idp.nextEcpsRequest();
+    await page.click('#ecps-cancel');
+    await screen(page, 'lock');
+    expect(world.idp.pendingEcps()).toEqual([]);
+    expect(world.idp.approveEcps()).toBe(false);
+    await page.waitForFunction(
+      () => document.getElementById('feedback')?.textContent === 'Annulé',
+      undefined,
+      WAIT,
+    );
+    expect(await page.locator('#screen').getAttribute('data-screen')).toBe('lock');
+  });
+
+  it('says clearly when the app refused, and nobody is signed in', async () => {
+    const { page, world } = await open();
+    await chooseEcps(page, DOCTOR.nationalId!);
+    await screen(page, 'ecps-waiting');
+    await world.idp.nextEcpsRequest();
+    world.idp.denyEcps();
+    await page.waitForSelector('[data-error="ecpsDenied"]', WAIT);
+    expect(await text(page, 'h1')).toBe('Connexion e-CPS refusée');
+    expect(await text(page, '.action')).toContain("personne n'est connecté");
+    await shot(page, '09-ecps-denied');
+    await page.click('#dismiss');
     await screen(page, 'lock');
   });
 
+  it('lets a doctor take over with e-CPS from a nurse’s session, naming whose session is put on hold', async () => {
+    const { page, world } = await open();
+    await signIn(page, world, NURSE);
+    await page.click('#ecps-over');
+    await screen(page, 'ecps');
+    expect(await text(page, '#ecps-over-notice')).toContain(NURSE.displayName);
+    await chooseEcps(page, DOCTOR.nationalId!, null);
+    await screen(page, 'ecps-waiting');
+    expect(await text(page, '#ecps-over-notice')).toContain(NURSE.displayName);
+    await shot(page, '10-ecps-tap-over');
+    await world.idp.nextEcpsRequest();
+    world.idp.approveEcps();
+    await page.waitForFunction(
+      (name) => document.querySelector('.person')?.textContent === name,
+      DOCTOR.displayName,
+      WAIT,
+    );
+    expect(await text(page, '.suspended')).toContain(NURSE.displayName);
+  });
+
+  it('still offers e-CPS when the badge reader is missing', async () => {
+    const { page, world } = await open();
+    world.reader.unplug();
+    await page.waitForSelector('[data-error="readerMissing"]', WAIT);
+    await chooseEcps(page, NURSE.nationalId!);
+    await screen(page, 'ecps-waiting');
+    await world.idp.nextEcpsRequest();
+    world.idp.approveEcps();
+    await screen(page, 'active');
+    expect(await text(page, '.person')).toBe(NURSE.displayName);
+  });
+});
+
+describe('errors and diagnostics', () => {
   it('tells a clinician whose card is blocked what to do', async () => {
     const base = createSimWorld();
     const world: SimWorld = { ...base, idp: new SimulatedIdp(TEST_PEOPLE, 3) };
@@ -249,7 +367,7 @@ describe('e-CPS, errors and diagnostics', () => {
     expect(await text(page, 'h1')).toBe('Carte bloquée');
     expect(await text(page, '.action')).toContain('code de déblocage');
     expect(await text(page, '.support')).toContain('POSTE-URG-07');
-    await shot(page, '08-card-blocked');
+    await shot(page, '11-card-blocked');
     await page.click('#dismiss');
     await screen(page, 'lock');
   });
@@ -263,7 +381,7 @@ describe('e-CPS, errors and diagnostics', () => {
     await page.waitForSelector('[data-error="idpUnreachable"]', WAIT);
     expect(await text(page, 'h1')).toBe("Serveur d'identité injoignable");
     expect(await text(page, '.action')).toContain('autre poste');
-    await shot(page, '09-idp-unreachable');
+    await shot(page, '12-idp-unreachable');
     // The next tap starts over, and the error goes away by itself.
     world.idp.reachable = true;
     await world.tap(NURSE.badgeUid);
@@ -275,7 +393,7 @@ describe('e-CPS, errors and diagnostics', () => {
     world.reader.unplug();
     await page.waitForSelector('[data-error="readerMissing"]', WAIT);
     expect(await text(page, 'h1')).toBe('Lecteur de badge absent');
-    await shot(page, '10-reader-missing');
+    await shot(page, '13-reader-missing');
   });
 
   it('shows IT the readers, the policy in force (secrets hidden) and the version', async () => {
@@ -291,7 +409,7 @@ describe('e-CPS, errors and diagnostics', () => {
     expect(policy).toMatch(/idpInitialAccessToken\s+\(set\)/);
     expect(await page.content()).not.toContain('iat-SECRET-123');
     expect(await text(page, '#summary')).toContain('0.1.0-test');
-    await shot(page, '11-diagnostics');
+    await shot(page, '14-diagnostics');
   });
 
   it('speaks English when policy says so', async () => {
@@ -335,6 +453,6 @@ describe('names from cards and IdPs', () => {
     // eslint-disable-next-line no-control-regex -- the point is that none of these reach the screen
     expect(shown).not.toMatch(/[\u0000-\u001f\u202a-\u202e\u2066-\u2069\u200e\u200f]/);
     expect(Array.from(shown ?? '').length).toBeLessThanOrEqual(80);
-    await shot(page, '12-hostile-name');
+    await shot(page, '15-hostile-name');
   });
 });
