@@ -85,6 +85,8 @@ export interface BenchRig {
   };
   readonly notMeasured: readonly string[];
   readonly hasCpsCard: boolean;
+  /** Whether tokens go to a real OS vault in this run (not memory). */
+  readonly realVault: boolean;
   /** Taps the person's badge until the agent reaches `phase`; floor: the same badge read directly. */
   tapBadge(person: TestPerson, phase: Phase['kind']): Promise<StepTiming>;
   /** Types the PIN on the prompt: submission → session active. */
@@ -289,6 +291,8 @@ async function openRig(
   cleanups.push(() => idp.stop());
   const vault = await openVault();
   cleanups.push(() => vault.close());
+  const realVault = vault.description.startsWith('OS vault');
+  if (!realVault) notMeasured.push(`writing tokens to the OS vault: ${vault.description}`);
   const auditDir = mkdtempSync(join(tmpdir(), 'releve-bench-'));
   const audit = new JsonLinesAuditSink(join(auditDir, 'audit.jsonl'));
   const shareAudit = new JsonLinesAuditSink(join(auditDir, 'share.jsonl'));
@@ -389,7 +393,7 @@ async function openRig(
         ? 'virtual badge + virtual CPS3 card in vpcd slots of a real pcscd, production PC/SC badge source and card session'
         : 'simulated reader (no pcscd here)',
       'reference IdP (oidc-provider, HTTPS on loopback) through the production OIDC adapter',
-      vault.description.startsWith('OS vault') ? 'tokens in the OS keyring' : 'tokens in memory',
+      realVault ? 'tokens in the OS keyring' : 'tokens in memory (no OS vault)',
       'real agent (composeAgent), JSON-lines audit with fdatasync, headless OS session',
     ].join('; '),
     parts: {
@@ -402,6 +406,7 @@ async function openRig(
     },
     notMeasured,
     hasCpsCard: card !== null,
+    realVault,
     cardHolder: card ? cardHolder : null,
 
     async tapBadge(person, phase) {
