@@ -94,6 +94,7 @@ interface RigResults {
 }
 
 async function measureRig(rig: BenchRig): Promise<RigResults> {
+  const uidFloor = rig.hasPcsc ? UID_FLOOR : 'none: simulated reader, no PC/SC in this run';
   const tapToPrompt = new Series();
   const pinToActive = new Series();
   const tapOverPin = new Series();
@@ -153,7 +154,7 @@ async function measureRig(rig: BenchRig): Promise<RigResults> {
       id: 'tap-to-prompt',
       label: 'reader event → PIN prompt (badge)',
       target: 'p95 ≤ 100 ms',
-      floorLabel: UID_FLOOR,
+      floorLabel: uidFloor,
       check: withinMs(100),
     }),
     pinToActive.measure({
@@ -167,7 +168,7 @@ async function measureRig(rig: BenchRig): Promise<RigResults> {
       id: 'grace-to-active',
       label: 'grace re-tap → session active',
       target: 'p95 ≤ 150 ms',
-      floorLabel: UID_FLOOR,
+      floorLabel: uidFloor,
       check: withinMs(150),
     }),
     tapOverPin.measure({
@@ -181,14 +182,14 @@ async function measureRig(rig: BenchRig): Promise<RigResults> {
       id: 'tap-over-grace-to-active',
       label: 'tap-over (grace) → session active',
       target: 'p95 ≤ 150 ms',
-      floorLabel: UID_FLOOR,
+      floorLabel: uidFloor,
       check: withinMs(150),
     }),
     tapOut.measure({
       id: 'tap-out-to-locked',
       label: 'tap-out → locked',
       target: 'p95 ≤ 100 ms',
-      floorLabel: UID_FLOOR,
+      floorLabel: uidFloor,
       check: withinMs(100),
     }),
   ];
@@ -222,11 +223,15 @@ async function measureRig(rig: BenchRig): Promise<RigResults> {
   return {
     measures: measures.map(summarise),
     agentShare: [
-      {
-        label:
-          'reader event → badge handed to the agent (the PC/SC badge source reading a badge), in the tap measures',
-        measured: distribution(badgeRead),
-      },
+      ...(badgeRead.length
+        ? [
+            {
+              label:
+                'reader event → badge handed to the agent (the PC/SC badge source reading a badge), in the tap measures',
+              measured: distribution(badgeRead),
+            },
+          ]
+        : []),
       ...(cardRead.length
         ? [
             {

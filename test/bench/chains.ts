@@ -85,6 +85,8 @@ export interface BenchRig {
   };
   readonly notMeasured: readonly string[];
   readonly hasCpsCard: boolean;
+  /** Whether taps go through pcscd (and so have a PC/SC floor). */
+  readonly hasPcsc: boolean;
   /** Whether tokens go to a real OS vault in this run (not memory). */
   readonly realVault: boolean;
   /** Taps the person's badge until the agent reaches `phase`; floor: the same badge read directly. */
@@ -406,6 +408,7 @@ async function openRig(
     },
     notMeasured,
     hasCpsCard: card !== null,
+    hasPcsc: pcscd !== null,
     realVault,
     cardHolder: card ? cardHolder : null,
 
