@@ -138,6 +138,8 @@ export interface Agent {
    * and asks the IdP; the answer says which code to show (the snapshot says it too).
    */
   requestEcps(nationalId: string): Promise<EcpsSubmission>;
+  /** Whether this workstation's IdP offers e-CPS at all (the screens offer it only then). */
+  ecpsOffered(): boolean;
   /** The person gave up waiting for their e-CPS app. */
   cancelEcps(attemptId: number): Promise<void>;
   undo(): Promise<void>;
@@ -670,6 +672,7 @@ export function composeAgent(adapters: AgentAdapters, basePolicy: Policy, option
       return { accepted: true, attemptId: phase.interaction.attemptId, bindingMessage };
     },
     cancelEcps: (attemptId) => enqueue({ type: 'ecps-cancelled', attemptId } satisfies SessionEvent),
+    ecpsOffered: () => typeof adapters.idp.signInWithEcps === 'function',
     undo: () => enqueue({ type: 'undo' } satisfies SessionEvent),
     manualLock: () => enqueue({ type: 'manual-lock' } satisfies SessionEvent),
     subscribe(listener) {

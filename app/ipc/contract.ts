@@ -117,6 +117,8 @@ export const diagnosticsSchema = z
     locale: z.enum(LOCALES),
     pinMinLength: z.number().int().min(4).max(12),
     pinMaxLength: z.number().int().min(4).max(12),
+    /** Whether the IdP offers e-CPS: the lock screen offers it only then. */
+    ecpsOffered: z.boolean(),
     readers: z.array(readerViewSchema).max(64),
     /** The policy in force, with secrets (the initial access token) shown only as set or not. */
     policy: z.record(z.string().max(64), policyValue),
@@ -147,11 +149,16 @@ export const requests = {
     response: z.object({ attemptId, bindingMessage: z.string().regex(BINDING_MESSAGE_PATTERN) }).strict(),
   },
   cancelEcps: { request: z.object({ attemptId }).strict(), response: none },
+  /**
+   * The person closed a screen opened over someone's session (the e-CPS pad, from the tray):
+   * main shows or hides the windows as the phase calls for.
+   */
+  screenClosed: { request: none, response: none },
   getDiagnostics: { request: none, response: diagnosticsSchema },
 } as const;
 
 /** Screens main may ask the renderer to show (from the tray menu). */
-export const SCREENS = ['lock', 'diagnostics'] as const;
+export const SCREENS = ['lock', 'diagnostics', 'ecps'] as const;
 
 /** Every event, main → renderer. */
 export const events = {

@@ -11,6 +11,12 @@ export interface HostInfo {
   readonly version: string;
 }
 
+/** What the shell does beyond the agent when the screens ask (nothing, in the test bridge). */
+export interface HostHooks {
+  /** A screen opened over a session was closed: the windows follow the phase again. */
+  readonly screenClosed?: () => void;
+}
+
 /** Policy settings that are secrets: diagnostics say whether they are set, never their value. */
 const SECRET_SETTINGS: ReadonlySet<string> = new Set(['idpInitialAccessToken']);
 
@@ -34,7 +40,12 @@ export function toSnapshot(snapshot: AgentSnapshot): Snapshot {
   };
 }
 
-export function diagnosticsOf(policy: Policy, snapshot: AgentSnapshot, info: HostInfo): Diagnostics {
+export function diagnosticsOf(
+  policy: Policy,
+  snapshot: AgentSnapshot,
+  info: HostInfo,
+  ecpsOffered = false,
+): Diagnostics {
   const shown: Diagnostics['policy'] = {};
   for (const [key, value] of Object.entries(policy) as [string, Diagnostics['policy'][string]][]) {
     shown[key] = SECRET_SETTINGS.has(key) ? (value === '' ? '' : '(set)') : value;
@@ -46,6 +57,7 @@ export function diagnosticsOf(policy: Policy, snapshot: AgentSnapshot, info: Hos
     locale: policy.locale,
     pinMinLength: policy.pinMinLength,
     pinMaxLength: policy.pinMaxLength,
+    ecpsOffered,
     readers: snapshot.readers.map((reader) => ({ ...reader })),
     policy: shown,
   };
@@ -72,7 +84,7 @@ export function toUiEvent(
 const ok = <T>(value: T): Result<T> => ({ ok: true, value });
 
 /** The request handlers, given payloads the contract has already validated. */
-export function createRequestHandlers(agent: Agent, info: HostInfo): RequestHandlers {
+export function createRequestHandlers(agent: Agent, info: HostInfo, hooks: HostHooks = {}): RequestHandlers {
   return {
     getSnapshot: async () => ok(toSnapshot(agent.snapshot())),
     async submitPin({ attemptId, pin }) {
@@ -123,6 +135,11 @@ export function createRequestHandlers(agent: Agent, info: HostInfo): RequestHand
       await agent.cancelEcps(attemptId);
       return ok({});
     },
-    getDiagnostics: async () => ok(diagnosticsOf(agent.policy(), agent.snapshot(), info)),
+    async screenClosed() {
+      hooks.screenClosed?.();
+      return ok({});
+    },
+    getDiagnostics: async () =>
+      ok(diagnosticsOf(agent.policy(), agent.snapshot(), info, agent.ecpsOffered())),
   };
 }

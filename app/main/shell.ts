@@ -136,6 +136,11 @@ export async function startShell(options: ShellOptions): Promise<Shell> {
       // Switching user = locking: the next badge opens (or resumes) its owner's session.
       switchUser: () => void agent.manualLock(),
       diagnostics: () => windows.openDiagnostics(),
+      ecpsOther: () => {
+        // The overlay comes up over the session, on the e-CPS pad; the session stays until approval.
+        windows.setVisible(true);
+        sendEvent(windows.contents(), 'navigate', { screen: 'ecps' }, log);
+      },
       about: () =>
         void dialog.showMessageBox({
           type: 'info',
@@ -149,11 +154,16 @@ export async function startShell(options: ShellOptions): Promise<Shell> {
     tray.update({
       state: trayStateOf(lastSnapshot, health),
       signedIn: lastSnapshot.user?.displayName ?? null,
+      ecpsOffered: agent.ecpsOffered(),
     });
 
   const unregister = registerIpcHandlers(
     ipcMain,
-    createRequestHandlers(agent, { version: options.version }),
+    createRequestHandlers(
+      agent,
+      { version: options.version },
+      { screenClosed: () => windows.setVisible(overlayVisible(effective.mode, agent.snapshot().phase)) },
+    ),
     {
       isOwnWebContents: (id) => windows.isOwnWebContents(id),
       log,

@@ -8,6 +8,8 @@ export interface ShellStrings {
   readonly nobodySignedIn: string;
   readonly lockNow: string;
   readonly switchUser: string;
+  /** Someone else signs in with e-CPS over the current session (a tap-over without a badge). */
+  readonly ecpsOther: string;
   readonly diagnostics: string;
   readonly about: string;
   readonly aboutDetail: (version: string, workstation: string) => string;
@@ -26,6 +28,7 @@ export const SHELL_STRINGS: Readonly<Record<Locale, ShellStrings>> = {
     nobodySignedIn: 'Personne n’est connecté',
     lockNow: 'Verrouiller maintenant',
     switchUser: "Changer d'utilisateur",
+    ecpsOther: 'Autre personne : connexion e-CPS…',
     diagnostics: 'Diagnostic…',
     about: 'À propos de Relève',
     aboutDetail: (version, workstation) => `Relève ${version}\nPoste ${workstation}`,
@@ -42,6 +45,7 @@ export const SHELL_STRINGS: Readonly<Record<Locale, ShellStrings>> = {
     nobodySignedIn: 'Nobody is signed in',
     lockNow: 'Lock now',
     switchUser: 'Switch user',
+    ecpsOther: 'Someone else: sign in with e-CPS…',
     diagnostics: 'Diagnostics…',
     about: 'About Relève',
     aboutDetail: (version, workstation) => `Relève ${version}\nWorkstation ${workstation}`,

@@ -59,11 +59,15 @@ export interface TrayActions {
   switchUser(): void;
   diagnostics(): void;
   about(): void;
+  /** Opens the e-CPS pad over the current session. */
+  ecpsOther(): void;
 }
 
 export interface TrayView {
   readonly state: TrayState;
   readonly signedIn: string | null;
+  /** Whether the IdP offers e-CPS. */
+  readonly ecpsOffered?: boolean;
 }
 
 /** The menu: who is signed in, then the actions. Names are shown sanitised and bounded. */
@@ -80,6 +84,12 @@ export function trayMenuTemplate(
     { type: 'separator' },
     { label: strings.lockNow, enabled: view.signedIn !== null, click: () => actions.lockNow() },
     { label: strings.switchUser, click: () => actions.switchUser() },
+    {
+      label: strings.ecpsOther,
+      // Locked, the lock screen offers e-CPS itself.
+      enabled: view.signedIn !== null && view.ecpsOffered === true,
+      click: () => actions.ecpsOther(),
+    },
     { type: 'separator' },
     { label: strings.diagnostics, click: () => actions.diagnostics() },
     { label: strings.about, click: () => actions.about() },
@@ -101,7 +111,7 @@ export class AppTray {
   constructor(private readonly deps: TrayDeps) {}
 
   update(view: TrayView): void {
-    const key = `${view.state}\u0000${view.signedIn ?? ''}`;
+    const key = `${view.state}\u0000${view.signedIn ?? ''}\u0000${String(view.ecpsOffered)}`;
     if (key === this.shown) return;
     this.shown = key;
     const icon = this.deps.iconFor(view.state);

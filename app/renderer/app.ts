@@ -96,6 +96,10 @@ export class ReleveApp {
       this.render();
     });
     api.on('navigate', ({ screen }) => {
+      if (screen === 'ecps' && this.options.role === 'main') {
+        this.go('ecps');
+        return;
+      }
       this.route = screen === 'diagnostics' ? 'diagnostics' : 'main';
       this.render();
     });
@@ -165,6 +169,8 @@ export class ReleveApp {
       this.snapshot.suspended,
       this.snapshot.readers.length,
       this.locale,
+      this.ecpsOffered(),
+      this.workstationName(),
       screen.kind === 'diagnostics' ? this.diagnostics : null,
     ]);
     if (key === this.shownKey) {
@@ -279,11 +285,13 @@ export class ReleveApp {
       el('div', { class: 'badge-icon', 'aria-hidden': 'true' }),
       this.heading(s.tapToSignIn),
       this.suspendedLine(),
-      el(
-        'div',
-        { class: 'actions' },
-        button(s.useEcps, () => this.go('ecps'), { class: 'secondary', id: 'ecps' }),
-      ),
+      this.ecpsOffered()
+        ? el(
+            'div',
+            { class: 'actions' },
+            button(s.useEcps, () => this.go('ecps'), { class: 'secondary', id: 'ecps' }),
+          )
+        : null,
       button(s.workstationInfo, () => this.go('diagnostics'), { class: 'link', id: 'open-diagnostics' }),
     );
   }
@@ -450,7 +458,9 @@ export class ReleveApp {
       user?.profession ? el('p', { class: 'profession' }, nameNode(user.profession, 60)) : null,
       this.suspendedLine(),
       button(s.lockNow, () => void this.options.api.lockNow({}), { class: 'primary', id: 'lock-now' }),
-      button(s.ecpsOther, () => this.go('ecps'), { class: 'secondary', id: 'ecps-over' }),
+      this.ecpsOffered()
+        ? button(s.ecpsOther, () => this.go('ecps'), { class: 'secondary', id: 'ecps-over' })
+        : null,
     );
   }
 
@@ -494,7 +504,9 @@ export class ReleveApp {
       el('p', { class: 'support' }, s.supportHint(this.workstationName())),
       kind === 'readerMissing'
         ? // Without a reader, e-CPS is the way in that is left.
-          button(s.useEcps, () => this.go('ecps'), { class: 'secondary', id: 'ecps' })
+          this.ecpsOffered()
+          ? button(s.useEcps, () => this.go('ecps'), { class: 'secondary', id: 'ecps' })
+          : null
         : button(s.ok, () => this.dismissError(), { class: 'primary', id: 'dismiss', 'data-autofocus': '' }),
     );
     screen.dataset.error = kind;
@@ -739,8 +751,17 @@ export class ReleveApp {
     return screen;
   }
 
+  /** e-CPS is offered only where the IdP can do it (said by diagnostics at start). */
+  private ecpsOffered(): boolean {
+    return this.diagnostics?.ecpsOffered === true;
+  }
+
   private go(route: Route): void {
-    if (this.route === 'ecps' && route !== 'ecps') this.closeNationalId();
+    if (this.route === 'ecps' && route !== 'ecps') {
+      this.closeNationalId();
+      // Opened over a session (from the tray): main hides the overlay again if the phase says so.
+      void this.options.api.screenClosed({});
+    }
     this.route = route;
     if (route === 'diagnostics') {
       // Readers and policy may have changed since start: ask again.

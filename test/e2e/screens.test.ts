@@ -338,6 +338,15 @@ describe('e-CPS', () => {
     expect(await text(page, '.suspended')).toContain(NURSE.displayName);
   });
 
+  it('offers no e-CPS button where the IdP cannot do e-CPS', async () => {
+    const base = createSimWorld();
+    const world: SimWorld = { ...base, idp: new SimulatedIdp().withoutEcps() };
+    const { page } = await open({ world });
+    await expect(page.locator('#ecps').count()).resolves.toBe(0);
+    await signIn(page, world, NURSE);
+    await expect(page.locator('#ecps-over').count()).resolves.toBe(0);
+  });
+
   it('still offers e-CPS when the badge reader is missing', async () => {
     const { page, world } = await open();
     world.reader.unplug();

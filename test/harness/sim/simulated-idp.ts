@@ -96,7 +96,21 @@ export class SimulatedIdp implements IdentityProvider {
     };
   }
 
-  async signInWithEcps(
+  /** e-CPS (CIBA): present unless `withoutEcps()` made this an IdP that offers none. */
+  signInWithEcps?: (
+    nationalId: string,
+    bindingMessage: string,
+    signal?: CancelSignal,
+  ) => Promise<EcpsResult> = (nationalId, bindingMessage, signal) =>
+    this.ecpsSignIn(nationalId, bindingMessage, signal);
+
+  /** Makes this an IdP without CIBA: the workstation must not offer e-CPS. */
+  withoutEcps(): this {
+    this.signInWithEcps = undefined;
+    return this;
+  }
+
+  private async ecpsSignIn(
     nationalId: string,
     bindingMessage: string,
     signal?: CancelSignal,

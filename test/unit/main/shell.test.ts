@@ -229,6 +229,26 @@ describe('validated IPC', () => {
     expect(tray.menu?.template[0]?.label).toBe(`Connecté : ${NURSE.displayName}`);
     expect(tray.tooltip).toBe('Relève — session ouverte');
   });
+
+  it('opens the e-CPS pad over the nurse’s session from the tray, and hides it again when closed', async () => {
+    expect(shell.agent.snapshot().phase).toBe('active');
+    expect(primary().visible).toBe(false);
+    const item = fake.trays[0]!.menu?.template.find((i) => i.label === 'Autre personne : connexion e-CPS…');
+    expect(item?.enabled).toBe(true);
+    const contents = primary().webContents;
+    contents.sent.length = 0;
+    (item!.click as () => void)();
+    expect(primary().visible).toBe(true);
+    expect(contents.sent).toContainEqual({ channel: 'releve:event:navigate', payload: { screen: 'ecps' } });
+    await expect(invoke('screenClosed', {})).resolves.toEqual({ ok: true, value: {} });
+    expect(primary().visible).toBe(false);
+    expect(shell.agent.snapshot().phase).toBe('active');
+  });
+
+  it('tells the screens whether e-CPS is offered', async () => {
+    const diagnostics = (await invoke('getDiagnostics', {})) as { ok: true; value: { ecpsOffered: boolean } };
+    expect(diagnostics.value.ecpsOffered).toBe(true);
+  });
 });
 
 describe('a renderer crash', () => {
