@@ -108,6 +108,7 @@ async function measureRig(rig: BenchRig): Promise<RigResults> {
   const cardRead: number[] = [];
   const vaultWrite: number[] = [];
   const auditAppend: number[] = [];
+  const adapterSignIn: number[] = [];
 
   // Run 0 warms up (registration of the workstation, TLS sessions, JIT) and is not counted.
   for (let run = 0; run <= runs; run += 1) {
@@ -144,6 +145,7 @@ async function measureRig(rig: BenchRig): Promise<RigResults> {
     if (keep) {
       vaultWrite.push(share.vaultWriteMs);
       auditAppend.push(share.auditAppendMs);
+      adapterSignIn.push(share.adapterSignInMs);
     }
     if (!values.json) process.stderr.write(run === 0 ? 'warm-up done; ' : `${run} `);
   }
@@ -223,6 +225,11 @@ async function measureRig(rig: BenchRig): Promise<RigResults> {
   return {
     measures: measures.map(summarise),
     agentShare: [
+      {
+        label:
+          "badge + PIN through the production OIDC adapter called directly (the floor's request plus the adapter)",
+        measured: distribution(adapterSignIn),
+      },
       ...(badgeRead.length
         ? [
             {

@@ -108,7 +108,12 @@ export interface BenchRig {
    * call and the APDUs): a token set written to the OS vault, and an audit record made durable.
    * They show where the time between the floor and the agent goes.
    */
-  agentShare(): Promise<{ readonly vaultWriteMs: number; readonly auditAppendMs: number }>;
+  agentShare(): Promise<{
+    readonly vaultWriteMs: number;
+    readonly auditAppendMs: number;
+    /** The production OIDC adapter's badge sign-in called directly: the floor plus the adapter. */
+    readonly adapterSignInMs: number;
+  }>;
   /** Back to a locked workstation with no grace, between runs. */
   reset(): Promise<void>;
   close(): Promise<void>;
@@ -353,6 +358,13 @@ async function openRig(
   cleanups.push(async () => {
     await vault.store.delete(clientRecordAccount(idp.issuer)).catch(() => false);
   });
+  /** A second instance of the production OIDC adapter, the same workstation client (from the vault). */
+  const directAdapter = new OidcIdentityProvider({
+    issuer: idp.issuer,
+    secretStore: vault.store,
+    initialAccessToken: null,
+    caPem: idp.caPem,
+  });
 
   /**
    * Ends a step: the agent reached `phase` at `reachedAt`; the step is over once its OS session
@@ -517,7 +529,15 @@ async function openRig(
         reason: 'tap-in',
         time: new Date().toISOString(),
       });
-      return { vaultWriteMs, auditAppendMs: performance.now() - started };
+      const auditAppendMs = performance.now() - started;
+      started = performance.now();
+      const signedIn = await directAdapter.signInWithBadge(
+        cardHolder.badgeUid,
+        new TextEncoder().encode(cardHolder.pin),
+      );
+      const adapterSignInMs = performance.now() - started;
+      if (!signedIn.ok) throw new Error(`the OIDC adapter's sign-in failed: ${signedIn.failure.reason}`);
+      return { vaultWriteMs, auditAppendMs, adapterSignInMs };
     },
 
     async reset() {
