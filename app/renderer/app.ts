@@ -133,7 +133,9 @@ export class ReleveApp {
 
   private onFeedback(feedback: Feedback): void {
     this.feedback = feedback;
-    this.pendingError = errorAfterFeedback(this.pendingError, feedback);
+    // An error sticks only on the lock screen: after a failed tap-over (badge or e-CPS) the
+    // session underneath is back, and the error must not surface at its next lock.
+    if (this.snapshot.phase === 'locked') this.pendingError = errorAfterFeedback(this.pendingError, feedback);
     this.feedbackNode.textContent = feedback.text;
     this.render();
   }

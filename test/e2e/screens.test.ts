@@ -338,6 +338,25 @@ describe('e-CPS', () => {
     expect(await text(page, '.suspended')).toContain(NURSE.displayName);
   });
 
+  it('gives the nurse her session back when the doctor’s e-CPS is refused, with no error left behind', async () => {
+    const { page, world } = await open();
+    await signIn(page, world, NURSE);
+    await page.click('#ecps-over');
+    await chooseEcps(page, DOCTOR.nationalId!, null);
+    await screen(page, 'ecps-waiting');
+    await world.idp.nextEcpsRequest();
+    world.idp.denyEcps();
+    await screen(page, 'active');
+    expect(await text(page, '.person')).toBe(NURSE.displayName);
+    await page.waitForFunction(
+      () => document.getElementById('feedback')?.textContent?.includes('refusée'),
+      undefined,
+      WAIT,
+    );
+    await page.click('#lock-now');
+    await screen(page, 'lock');
+  });
+
   it('offers no e-CPS button where the IdP cannot do e-CPS', async () => {
     const base = createSimWorld();
     const world: SimWorld = { ...base, idp: new SimulatedIdp().withoutEcps() };

@@ -125,7 +125,7 @@ describe('e-CPS through the agent, against the reference IdP over HTTPS', () => 
       await ws.agent.idle();
       expect(ws.agent.snapshot()).toMatchObject({ phase: 'locked', user: null });
       expect(feedback(ws.events).at(-1)).toBe(
-        "Connexion e-CPS refusée dans l'application — poste verrouillé",
+        "Connexion e-CPS refusée dans l'application — aucune session ouverte",
       );
       expect(ecpsAudit(ws.world).at(-1)).toBe(`authentication:failure:ecps-denied:${DOCTOR.nationalId}`);
       expect(ws.world.os.actions).toEqual(['lock']);
