@@ -134,6 +134,25 @@ describe('e-CPS through the agent, against the reference IdP over HTTPS', () => 
     }
   });
 
+  // The OIDC adapter reports the IdP's `unknown_user_id` as an IdP error (not yet as an unknown
+  // account), so only the safe outcome is asserted here: locked, nobody in, the failure audited.
+  it('an RPPS number the IdP does not know: locked, nobody signed in, the failure audited with that number', async () => {
+    const ws = await workstation();
+    try {
+      const since = ws.events.events.length;
+      await ws.agent.requestEcps('810009999999');
+      // idle(): the e-CPS request the agent started has been answered and its result applied.
+      await ws.agent.idle();
+      expect(ws.events.events.slice(since).some(phaseIs('ecps-waiting'))).toBe(true);
+      expect(ws.agent.snapshot()).toMatchObject({ phase: 'locked', user: null });
+      expect(idp.pendingCiba().filter((r) => r.nationalId === '810009999999')).toEqual([]);
+      expect(ecpsAudit(ws.world).at(-1)).toMatch(/^authentication:failure:[a-z-]+:810009999999$/);
+      expect(ws.world.os.actions).toEqual(['lock']);
+    } finally {
+      await ws.stop();
+    }
+  });
+
   it('cancelled on the workstation: locked, and approving that request afterwards signs no one in', async () => {
     const ws = await workstation();
     try {
