@@ -5,7 +5,8 @@
  * phase or an event without deciding what it does is a compile error.
  *
  * The rule that matters most: the only ways into a session are a successful second factor
- * (`auth-result` ok for the current attempt), a grace re-tap of a badge whose holder did a full
+ * (`auth-result` ok for the current attempt: a PIN checked, or an approval in the e-CPS app for
+ * the very national ID that was asked for), a grace re-tap of a badge whose holder did a full
  * sign-in here within the grace period, an undo of one's own tap-out, and break-glass when
  * policy allows it. Property tests in test/unit/core check this over random event sequences.
  */
