@@ -422,9 +422,7 @@ describe('agent with e-CPS', () => {
     world.idp.denyEcps();
     await agent.idle();
     expect(agent.snapshot().phase).toBe('locked');
-    expect(texts(events).at(-1)).toBe(
-      "Connexion e-CPS refusée dans l'application — aucune session ouverte",
-    );
+    expect(texts(events).at(-1)).toBe("Connexion e-CPS refusée dans l'application — aucune session ouverte");
     expect(ecpsAudits(world).at(-1)).toBe(`authentication:failure:ecps-denied:${DOCTOR.nationalId}`);
     expect(world.os.actions).toEqual(['lock']);
     await agent.stop();
