@@ -33,9 +33,13 @@ describe('releve card', () => {
     await slot.insert();
     try {
       await new Promise((resolve) => setTimeout(resolve, 800)); // pcscd notices the card
-      // No policy on this machine: no roots are trusted.
-      const noPolicy = join(mkdtempSync(join(tmpdir(), 'releve-policy-')), 'absent.json');
-      const result = await releve({ RELEVE_POLICY: noPolicy }, 'card', '--json');
+      // The roots come from the workstation's policy (cardTrustedRootsFile), as for the agent.
+      const dir = mkdtempSync(join(tmpdir(), 'releve-policy-'));
+      const roots = join(dir, 'roots.pem');
+      writeFileSync(roots, pki.rootPem + pki.intermediatePem);
+      const policy = join(dir, 'policy.json');
+      writeFileSync(policy, JSON.stringify({ cardTrustedRootsFile: roots }));
+      const result = await releve({ RELEVE_POLICY: policy, RELEVE_CARD_ROOTS: '' }, 'card', '--json');
       expect(result.stderr).toBe('');
       expect(result.status).toBe(0);
       expect(JSON.parse(result.stdout)).toMatchObject({
@@ -46,10 +50,18 @@ describe('releve card', () => {
         surname: 'Durand',
         profession: 'Médecin',
         pinTriesLeft: 3,
-        chainValid: false,
+        chainValid: true,
       });
       expect(card.pinTriesLeft).toBe(3);
-      const untrusted = await releve({ RELEVE_POLICY: noPolicy }, 'card', '--reader', 'Virtual PCD 00 00');
+      // No policy on this machine: no roots are trusted; an environment variable does not stand in.
+      const noPolicy = join(dir, 'absent.json');
+      const untrusted = await releve(
+        { RELEVE_POLICY: noPolicy, RELEVE_CARD_ROOTS: roots },
+        'card',
+        '--reader',
+        'Virtual PCD 00 00',
+      );
+      expect(untrusted.stderr).toBe('');
       expect(untrusted.stdout).toContain('Paul Durand — Médecin — national ID 810001234567');
       expect(untrusted.stdout).toContain('chain NOT validated');
     } finally {
