@@ -157,7 +157,7 @@ export class PcscCardSession implements CardSession, PinVerifier {
   /**
    * Serial, holder, tries left (VERIFY without data: no try spent) and chain status, in one
    * transaction. The card the badge source read at its insertion is not read in full again:
-   * its serial (3 APDUs) says it is the same, then only the tries left are asked.
+   * its serial (3 or 4 APDUs) says it is the same, then only the tries left are asked.
    */
   async readIdentity(readerName: string): Promise<CardIdentity> {
     return this.withCard(readerName, async (transmit, profile, presence) => {

@@ -2,14 +2,16 @@
  * What was read from the CPS card in each reader, so that a card is read in full once per
  * insertion: the badge source reads it to get its serial (the badge ID), and the agent's identity
  * read that follows finds it here and only asks the card what may have changed (its PIN tries
- * left) and what proves it is still the same card (its serial, 3 APDUs).
+ * left) and what proves it is still the same card (its serial, 3 or 4 APDUs).
  *
  * An entry holds for one presence of one card: it is keyed by reader name, pcsc-lite's card
  * event counter for that reader (upper 16 bits of the reader state: it moves at every insertion
  * and removal) and the ATR. A card taken out and put back, or another card, has another key, so
- * a removal invalidates the entry without anyone having to say so. A counter that starts again
- * (pcscd restarted) cannot give one card's data to another: whoever uses an entry checks the
- * card's serial first, or uses it only for what is the same on every CPS card of that profile.
+ * a removal invalidates the entry without anyone having to say so (the badge source also drops
+ * it when it sees the card go). A counter that starts again (pcscd restarted) cannot give one
+ * card's identity to another: the identity read checks the card's serial first. The PIN check
+ * takes only the PIN reference from an entry, and the sign-in only the certificate, which is
+ * public: the signature that must match it is made by the card in the reader.
  */
 import type { CpsCardData } from '../../core/cards/index.js';
 
