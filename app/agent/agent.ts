@@ -155,6 +155,14 @@ function viewOf(person: Person | null): PersonView | null {
     : null;
 }
 
+/** Keeps the `amr` values the audit can carry: short, plain tokens. */
+const plainAmr = (amr: readonly string[]): string[] =>
+  amr.filter((value) => /^[A-Za-z0-9_.:-]{1,32}$/.test(value)).slice(0, 16);
+
+/** An `acr` the audit can carry (often a URI), or null. */
+const plainAcr = (acr: string | null): string | null =>
+  acr !== null && /^[\x21-\x7e]{1,128}$/.test(acr) ? acr : null;
+
 function failureOutcome(result: EcpsResult & { ok: false }): AuthOutcome {
   const failure = result.failure;
   switch (failure.reason) {
@@ -400,7 +408,7 @@ export function composeAgent(adapters: AgentAdapters, basePolicy: Policy, option
       method = 'badge-pin';
     }
     if (!result.ok) return failureOutcome(result);
-    const { person } = result.value;
+    const { person, amr, acr } = result.value;
     knownBadges.set(badge.badgeId, person);
     try {
       await tokens.save(person.personId, result.value.tokens);
@@ -409,7 +417,7 @@ export function composeAgent(adapters: AgentAdapters, basePolicy: Policy, option
       // workstation, but applications needing their tokens will ask them again.
       log.error('could not keep tokens in the OS vault; they are dropped', { error: String(error) });
     }
-    return { reason: 'ok', person, method, offline: false };
+    return { reason: 'ok', person, method, offline: false, amr: plainAmr(amr), acr: plainAcr(acr) };
   }
 
   /** Stops waiting for the e-CPS request in flight (all of them, without an attempt ID). */
@@ -418,10 +426,6 @@ export function composeAgent(adapters: AgentAdapters, basePolicy: Policy, option
     ecpsInFlight.controller.abort();
     ecpsInFlight = null;
   }
-
-  /** Keeps the `amr` values the audit can carry: short, plain tokens. */
-  const plainAmr = (amr: readonly string[]): string[] =>
-    amr.filter((value) => /^[A-Za-z0-9_.:-]{1,32}$/.test(value)).slice(0, 16);
 
   async function ecpsSignIn(effect: Extract<Effect, { type: 'start-ecps' }>): Promise<void> {
     // Never two in flight: a new request first withdraws any other.
@@ -443,13 +447,20 @@ export function composeAgent(adapters: AgentAdapters, basePolicy: Policy, option
         log.error('the IdP named a person the workstation cannot show; e-CPS sign-in refused');
         outcome = { reason: 'idp-error' };
       } else {
-        const { person, amr } = result.value;
+        const { person, amr, acr } = result.value;
         try {
           await tokens.save(person.personId, result.value.tokens);
         } catch (error) {
           log.error('could not keep tokens in the OS vault; they are dropped', { error: String(error) });
         }
-        outcome = { reason: 'ok', person, method: 'ecps', offline: false, amr: plainAmr(amr) };
+        outcome = {
+          reason: 'ok',
+          person,
+          method: 'ecps',
+          offline: false,
+          amr: plainAmr(amr),
+          acr: plainAcr(acr),
+        };
       }
     } catch (error) {
       if (controller.signal.aborted) return;

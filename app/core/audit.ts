@@ -37,6 +37,12 @@ export interface AuditDraft {
   readonly method: AuthMethod | null;
   /** Why: tap-in, tap-over, wrong-pin, shift-end, inactivity, ... */
   readonly reason: string;
+  /**
+   * How the IdP says the person authenticated (its `amr` and `acr` claims), on a successful
+   * sign-in when it says: the proof that the access had a second factor.
+   */
+  readonly amr?: readonly string[];
+  readonly acr?: string | null;
   /** ISO 8601, UTC. */
   readonly time: string;
 }

@@ -112,6 +112,8 @@ export function toSignInFailure(cls: ErrorClass, method: 'badge' | 'card' | 'ecp
       }
       if (cls.error === 'temporarily_unavailable' || cls.status >= 500) return { reason: 'idp-unreachable' };
       if (cls.error === 'invalid_grant' && method === 'card') return { reason: 'unknown-badge' };
+      // CIBA (OpenID CIBA Core §13): the login_hint names nobody the IdP knows.
+      if (cls.error === 'unknown_user_id' && method === 'ecps') return { reason: 'unknown-badge' };
       if (cls.error === 'invalid_grant' && method === 'badge') {
         if (cls.description && UNKNOWN_ACCOUNT.test(cls.description)) return { reason: 'unknown-badge' };
         const tries = cls.description ? TRIES_LEFT.exec(cls.description)?.[1] : undefined;

@@ -64,6 +64,9 @@ class Step {
       method?: AuthMethod | null;
       /** The national ID asked for, when the person is not known yet (e-CPS). */
       nationalId?: string | null;
+      /** The IdP's account of the authentication, on a sign-in. */
+      amr?: readonly string[];
+      acr?: string | null;
     } = {},
   ): void {
     const record: AuditDraft = {
@@ -77,6 +80,8 @@ class Step {
       method: who.method ?? null,
       reason,
       time: new Date(this.now).toISOString(),
+      ...(who.amr && who.amr.length > 0 ? { amr: who.amr } : {}),
+      ...(who.acr ? { acr: who.acr } : {}),
     };
     this.effects.push({ type: 'audit', record });
   }
@@ -314,11 +319,12 @@ function signIn(
     offline: outcome.offline,
   };
   const how = over ? 'tap-over' : 'tap-in';
-  const amr = outcome.amr && outcome.amr.length > 0 ? ` amr=${outcome.amr.join(',')}` : '';
-  step.audit('authentication', 'success', ecps ? `ecps-${how}${amr}` : how, {
+  step.audit('authentication', 'success', ecps ? `ecps-${how}` : how, {
     person,
     badgeKind: badge.kind,
     method: user.method,
+    amr: outcome.amr,
+    acr: outcome.acr,
   });
   if (person.nationalId === null) {
     step.feedback('no-national-id', { name: person.displayName });

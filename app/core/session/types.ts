@@ -125,8 +125,9 @@ const authOutcomeSchema = z.discriminatedUnion('reason', [
       person: personSchema,
       method: z.enum(['card-pin', 'badge-pin', 'ecps']),
       offline: z.boolean(),
-      /** How the IdP says the person authenticated (`amr`), when it says. */
+      /** How the IdP says the person authenticated (`amr`, `acr`), when it says. */
       amr: z.array(z.string().min(1).max(32)).max(16).optional(),
+      acr: z.string().min(1).max(128).nullable().optional(),
     })
     .strict(),
   z

@@ -73,7 +73,10 @@ const feedback = (events: EventLog<AgentEvent>): string[] =>
 const ecpsAudit = (world: SimWorld): string[] =>
   world.memoryAudit.records
     .filter((r) => r.method === 'ecps')
-    .map((r) => `${r.action}:${r.outcome}:${r.reason}:${r.nationalId ?? '-'}`);
+    .map(
+      (r) =>
+        `${r.action}:${r.outcome}:${r.reason}${r.amr ? ` amr=${r.amr.join(',')}` : ''}:${r.nationalId ?? '-'}`,
+    );
 
 describe('e-CPS through the agent, against the reference IdP over HTTPS', () => {
   it('approved in the app: the nurse is signed in with her national ID, the code on screen is the one the app got', async () => {
@@ -134,8 +137,6 @@ describe('e-CPS through the agent, against the reference IdP over HTTPS', () => 
     }
   });
 
-  // The OIDC adapter reports the IdP's `unknown_user_id` as an IdP error (not yet as an unknown
-  // account), so only the safe outcome is asserted here: locked, nobody in, the failure audited.
   it('an RPPS number the IdP does not know: locked, nobody signed in, the failure audited with that number', async () => {
     const ws = await workstation();
     try {
@@ -146,7 +147,10 @@ describe('e-CPS through the agent, against the reference IdP over HTTPS', () => 
       expect(ws.events.events.slice(since).some(phaseIs('ecps-waiting'))).toBe(true);
       expect(ws.agent.snapshot()).toMatchObject({ phase: 'locked', user: null });
       expect(idp.pendingCiba().filter((r) => r.nationalId === '810009999999')).toEqual([]);
-      expect(ecpsAudit(ws.world).at(-1)).toMatch(/^authentication:failure:[a-z-]+:810009999999$/);
+      expect(ecpsAudit(ws.world).at(-1)).toBe('authentication:failure:unknown-national-id:810009999999');
+      expect(feedback(ws.events).at(-1)).toBe(
+        'Aucun compte relié à ce numéro RPPS — vérifiez-le ou contactez le support',
+      );
       expect(ws.world.os.actions).toEqual(['lock']);
     } finally {
       await ws.stop();

@@ -125,7 +125,13 @@ describe('the shipped agent configured by policy, against the reference IdP', ()
         'failure:wrong-pin',
         'success:tap-in',
       ]);
-      expect(signIns[1]).toMatchObject({ nationalId: NURSE.nationalId, method: 'badge-pin' });
+      // The proof of a second factor, as the IdP put it in the id_token.
+      expect(signIns[1]).toMatchObject({
+        nationalId: NURSE.nationalId,
+        method: 'badge-pin',
+        amr: ['pin', 'badge'],
+        acr: 'eidas1',
+      });
     } finally {
       await ws.stop();
     }
@@ -177,7 +183,12 @@ describe('the shipped agent configured by policy, against the reference IdP', ()
       });
       expect(card.pinTriesLeft).toBe(3);
       const signIn = auditOf(ws.auditFile).find((r) => r.action === 'authentication');
-      expect(signIn).toMatchObject({ outcome: 'success', method: 'card-pin', badgeKind: 'cps-card' });
+      expect(signIn).toMatchObject({
+        outcome: 'success',
+        method: 'card-pin',
+        badgeKind: 'cps-card',
+        amr: expect.arrayContaining(['pin']),
+      });
       await slot.remove();
       await ws.events.waitFor((e) => e.type === 'state' && e.snapshot.phase === 'locked', 'the lock');
     } finally {

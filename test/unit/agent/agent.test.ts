@@ -381,7 +381,10 @@ describe('agent with e-CPS', () => {
   const ecpsAudits = (world: SimWorld): string[] =>
     world.memoryAudit.records
       .filter((r) => r.method === 'ecps' || r.badgeKind === 'ecps')
-      .map((r) => `${r.action}:${r.outcome}:${r.reason}:${r.nationalId ?? '-'}`);
+      .map(
+        (r) =>
+          `${r.action}:${r.outcome}:${r.reason}${r.amr ? ` amr=${r.amr.join(',')}` : ''}:${r.nationalId ?? '-'}`,
+      );
 
   it('shows the code, and signs the doctor in once he approves in the app', async () => {
     const { agent, world, events } = await ecpsAgent((a) => ({ ...a, ecpsBindingCode: () => '07' }));

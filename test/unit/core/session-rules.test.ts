@@ -596,6 +596,7 @@ describe('e-CPS', () => {
               outcome: e.record.outcome,
               nationalId: e.record.nationalId,
               method: e.record.method,
+              ...(e.record.amr ? { amr: e.record.amr } : {}),
             },
           ]
         : [],
@@ -623,7 +624,13 @@ describe('e-CPS', () => {
     const user = ws.state.phase.kind === 'active' ? ws.state.phase.user : null;
     expect(user).toMatchObject({ method: 'ecps', badgeKind: 'ecps', nationalId: DOCTOR_ID });
     expect(auditsWithId(ws.last)).toEqual([
-      { reason: 'ecps-tap-in amr=swk,pin,mfa', outcome: 'success', nationalId: DOCTOR_ID, method: 'ecps' },
+      {
+        reason: 'ecps-tap-in',
+        outcome: 'success',
+        nationalId: DOCTOR_ID,
+        method: 'ecps',
+        amr: ['swk', 'pin', 'mfa'],
+      },
       { reason: 'tap-in', outcome: 'success', nationalId: DOCTOR_ID, method: 'ecps' },
     ]);
     expect(feedbacks(ws.last)).toEqual(['welcome']);
@@ -724,7 +731,7 @@ describe('e-CPS', () => {
     expect(ws.who).toBe(doctor.personId);
     expect(ws.state.suspended.map((s) => s.user.personId)).toEqual([nurse.personId]);
     expect(audits(ws.last).map((a) => `${a.action}:${a.reason}`)).toEqual([
-      'authentication:ecps-tap-over amr=swk,pin,mfa',
+      'authentication:ecps-tap-over',
       'session-suspended:tap-over',
       'session-opened:tap-over',
     ]);

@@ -102,6 +102,11 @@ describe('errors into failures', () => {
     expect(toSignInFailure(oauth('invalid_grant'), 'card')).toEqual({ reason: 'unknown-badge' });
   });
 
+  it('unknown_user_id for e-CPS means no account is linked to that national ID', () => {
+    expect(toSignInFailure(oauth('unknown_user_id'), 'ecps')).toEqual({ reason: 'unknown-badge' });
+    expect(toSignInFailure(oauth('unknown_user_id'), 'badge')).toEqual({ reason: 'idp-error' });
+  });
+
   it('429 or a Retry-After is a lockout', () => {
     expect(toSignInFailure(oauth('invalid_grant', 429, null, 300))).toEqual({
       reason: 'too-many-attempts',
