@@ -24,6 +24,7 @@ import type {
   PinVerifier,
   ReaderInfo,
   SecretStore,
+  TokenSet,
 } from '../core/ports/index.js';
 import type { EcpsResult } from '../core/ports/identity-provider.js';
 import { TokenVault } from '../adapters/vault/token-vault.js';
@@ -354,6 +355,20 @@ export function composeAgent(adapters: AgentAdapters, basePolicy: Policy, option
     });
   }
 
+  /**
+   * Keeps a person's new tokens in the OS vault without making them wait for the keyring: the
+   * vault orders this write before anything later asks for that person's tokens. Tokens are kept
+   * in the vault or not at all: if it refuses, the person stays signed in on this workstation
+   * and applications needing their tokens will ask them again.
+   */
+  function keepTokens(personId: string, set: TokenSet): void {
+    track(
+      tokens.save(personId, set).catch((error: unknown) => {
+        log.error('could not keep tokens in the OS vault; they are dropped', { error: String(error) });
+      }),
+    );
+  }
+
   async function authenticate(effect: Extract<Effect, { type: 'authenticate' }>): Promise<void> {
     const pin = heldPin && heldPin.attemptId === effect.attemptId ? heldPin.bytes : null;
     heldPin = null;
@@ -410,13 +425,7 @@ export function composeAgent(adapters: AgentAdapters, basePolicy: Policy, option
     if (!result.ok) return failureOutcome(result);
     const { person, amr, acr } = result.value;
     knownBadges.set(badge.badgeId, person);
-    try {
-      await tokens.save(person.personId, result.value.tokens);
-    } catch (error) {
-      // Tokens are kept in the OS vault or not at all: the person is signed in on this
-      // workstation, but applications needing their tokens will ask them again.
-      log.error('could not keep tokens in the OS vault; they are dropped', { error: String(error) });
-    }
+    keepTokens(person.personId, result.value.tokens);
     return { reason: 'ok', person, method, offline: false, amr: plainAmr(amr), acr: plainAcr(acr) };
   }
 
@@ -448,11 +457,7 @@ export function composeAgent(adapters: AgentAdapters, basePolicy: Policy, option
         outcome = { reason: 'idp-error' };
       } else {
         const { person, amr, acr } = result.value;
-        try {
-          await tokens.save(person.personId, result.value.tokens);
-        } catch (error) {
-          log.error('could not keep tokens in the OS vault; they are dropped', { error: String(error) });
-        }
+        keepTokens(person.personId, result.value.tokens);
         outcome = {
           reason: 'ok',
           person,

@@ -6,7 +6,10 @@
  *   a vault failure can never leave the only valid refresh token in memory;
  * - `invalid_grant` means "ask the person again": the tokens are dropped, with no retry loop;
  * - logout revokes at the IdP (best effort, bounded by the IdP adapter) and forgets locally even
- *   when the IdP cannot be reached.
+ *   when the IdP cannot be reached;
+ * - a person's vault operations run one after another, in the order they were asked for: a save
+ *   the agent does not wait for (a keyring write costs milliseconds the person would otherwise
+ *   wait at sign-in) is still read back by the next load, and never lands after a forget.
  */
 import { z } from 'zod';
 import type { IdentityProvider, TokenSet } from '../../core/ports/identity-provider.js';
@@ -43,6 +46,8 @@ export const tokenAccount = (personId: string): string => `tokens:${encodeURICom
 
 export class TokenVault {
   private readonly inFlight = new Map<string, Promise<AccessTokenResult>>();
+  /** The tail of each person's queue of vault operations. */
+  private readonly vaultQueue = new Map<string, Promise<unknown>>();
   /** Bumped by save/logout: a refresh that started before must not write over what came after. */
   private readonly generation = new Map<string, number>();
   private readonly now: () => number;
@@ -51,6 +56,18 @@ export class TokenVault {
   constructor(private readonly options: TokenVaultOptions) {
     this.now = options.now ?? Date.now;
     this.marginMs = options.refreshMarginMs ?? 30_000;
+  }
+
+  /** Runs a vault operation after the person's earlier ones, whatever became of them. */
+  private inOrder<T>(personId: string, operation: () => Promise<T>): Promise<T> {
+    const previous = this.vaultQueue.get(personId) ?? Promise.resolve();
+    const next = previous.then(operation, operation);
+    const tail = next.catch(() => undefined);
+    this.vaultQueue.set(personId, tail);
+    void tail.then(() => {
+      if (this.vaultQueue.get(personId) === tail) this.vaultQueue.delete(personId);
+    });
+    return next;
   }
 
   private bump(personId: string): number {
@@ -62,12 +79,13 @@ export class TokenVault {
   /** Keeps a person's tokens after a sign-in. Rejects when the vault is unavailable (then nothing is kept). */
   async save(personId: string, tokens: TokenSet): Promise<void> {
     this.bump(personId);
-    await this.options.store.set(tokenAccount(personId), JSON.stringify(tokens));
+    const serialized = JSON.stringify(tokens);
+    await this.inOrder(personId, () => this.options.store.set(tokenAccount(personId), serialized));
   }
 
   /** The stored tokens, or null when there are none (or they are unreadable). */
   async load(personId: string): Promise<TokenSet | null> {
-    const raw = await this.options.store.get(tokenAccount(personId));
+    const raw = await this.inOrder(personId, () => this.options.store.get(tokenAccount(personId)));
     if (raw === null) return null;
     try {
       const parsed = storedTokensSchema.safeParse(JSON.parse(raw));
@@ -122,7 +140,8 @@ export class TokenVault {
       return { ok: false, reason: result.reason };
     }
     try {
-      await this.options.store.set(tokenAccount(personId), JSON.stringify(result.tokens));
+      const serialized = JSON.stringify(result.tokens);
+      await this.inOrder(personId, () => this.options.store.set(tokenAccount(personId), serialized));
     } catch {
       // The rotated refresh token cannot be kept: using the new access token now would leave the
       // person's only valid refresh token in memory. Ask them again instead.
@@ -135,7 +154,7 @@ export class TokenVault {
   /** Forgets the person's tokens without telling the IdP. */
   async forget(personId: string): Promise<void> {
     this.bump(personId);
-    await this.options.store.delete(tokenAccount(personId));
+    await this.inOrder(personId, () => this.options.store.delete(tokenAccount(personId)));
   }
 
   /** Logout: waits for a refresh in flight, revokes at the IdP, and forgets the tokens even if that fails. */
@@ -149,6 +168,6 @@ export class TokenVault {
       // Revocation is best effort (the port's revoke does not throw; a stand-in might).
       this.options.log?.warn('Revocation at logout failed; the tokens are forgotten locally', {});
     }
-    await this.options.store.delete(tokenAccount(personId));
+    await this.inOrder(personId, () => this.options.store.delete(tokenAccount(personId)));
   }
 }

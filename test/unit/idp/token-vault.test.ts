@@ -5,7 +5,12 @@
  */
 import { describe, expect, it } from '@jest/globals';
 import { TokenVault, tokenAccount } from '../../../app/adapters/vault/token-vault.js';
-import type { IdentityProvider, RefreshResult, TokenSet } from '../../../app/core/ports/index.js';
+import type {
+  IdentityProvider,
+  RefreshResult,
+  SecretStore,
+  TokenSet,
+} from '../../../app/core/ports/index.js';
 import { MemorySecretStore } from '../../harness/sim/memory-stores.js';
 
 const NOW = 1_800_000_000_000;
@@ -140,6 +145,30 @@ describe('TokenVault', () => {
     };
     await vault.logout('claire.martin');
     expect(await vault.load('claire.martin')).toBeNull();
+  });
+
+  it('reads back a save it was not waited for, and never lets that save land after a forget', async () => {
+    const store = new MemorySecretStore();
+    const slowStore: SecretStore = {
+      get: (account) => store.get(account),
+      delete: (account) => store.delete(account),
+      set: async (account, secret) => {
+        await new Promise((resolve) => setTimeout(resolve, 20)); // a keyring taking its time
+        await store.set(account, secret);
+      },
+    };
+    const slowVault = new TokenVault({ store: slowStore, idp: new FakeIdp(), now: () => NOW });
+    const saving = slowVault.save('claire.martin', tokens(1));
+    // Asked for at once, while the write is still under way: the saved tokens, not "none".
+    expect(await slowVault.accessToken('claire.martin')).toEqual({
+      ok: true,
+      accessToken: 'access-1',
+      expiresAt: NOW + 300_000,
+    });
+    void slowVault.save('claire.martin', tokens(2));
+    await slowVault.forget('claire.martin');
+    await saving;
+    expect(await store.get(tokenAccount('claire.martin'))).toBeNull();
   });
 
   it('treats unreadable stored tokens as none', async () => {
