@@ -67,6 +67,8 @@ Commands:
   enroll --badge UID [--json] [--policy FILE]
                           enroll an unknown badge: its new PIN typed twice, then a login at the
                           IdP in the system browser
+  bench [--json] [--runs N] [--out DIR]
+                          the whole chain against its floor (source checkout only; see README)
   idp check [--issuer URL] [--ca-file PEM] [--json]
                           can this workstation work with the IdP (default: policy's idpIssuer)?
                           discovery, JWKS, registration, clock skew, the grants Relève needs
@@ -303,6 +305,13 @@ export async function runCli(argv: readonly string[], io: CliIo, context: CliCon
         if (sub !== 'check') throw new UsageError(`unknown policy command: ${sub ?? '(none)'}`);
         return await policyCheck(subArgs, io);
       }
+      case 'bench':
+        // bin/releve.js runs the benchmark from a source checkout before this code is reached.
+        io.err(
+          'releve bench runs from a source checkout of Relève (its virtual cards, test PKI and reference ' +
+            'IdP are never shipped): `releve bench` there, or `npm run bench -- [--json] [--runs N] [--out DIR]`',
+        );
+        return 2;
       case undefined:
         throw new UsageError('a command is needed');
       default: {

@@ -35,6 +35,15 @@ describe('releve CLI', () => {
     expect(help.code).toBe(0);
     expect(help.stdout).toContain('agent --headless');
     expect(help.stdout).toContain('policy check FILE');
+    for (const command of ['readers', 'card', 'enroll --badge UID', 'idp check', 'bench']) {
+      expect(help.stdout).toContain(`  ${command}`);
+    }
+  });
+
+  it('sends the benchmark to the source checkout instead of pretending to run it', () => {
+    const result = releve('bench');
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('npm run bench');
   });
 
   it.each([[['frobnicate']], [['agent', '--headless', '--colour']], [['policy']], [[]], [['agent']]])(
