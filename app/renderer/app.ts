@@ -233,6 +233,19 @@ export class ReleveApp {
     this.bannerNode.className = phase === 'break-glass' ? 'banner danger' : 'banner warning';
   }
 
+  /** On the e-CPS screens over someone's session: whose session the approval will set aside. */
+  private ecpsOverNotice(displayName: string): HTMLParagraphElement {
+    const s = this.strings;
+    return el(
+      'p',
+      { class: 'over', id: 'ecps-over-notice' },
+      `${s.switchingTitle} — `,
+      s.sessionOfBefore,
+      nameNode(displayName),
+      s.sessionOfAfter,
+    );
+  }
+
   private heading(text: string): HTMLHeadingElement {
     return el('h1', { tabindex: '-1' }, text);
   }
@@ -553,16 +566,7 @@ export class ReleveApp {
     return this.section(
       'ecps',
       this.heading(s.ecpsTitle),
-      over
-        ? el(
-            'p',
-            { class: 'over', id: 'ecps-over-notice' },
-            `${s.switchingTitle} — `,
-            s.sessionOfBefore,
-            nameNode(over.displayName),
-            s.sessionOfAfter,
-          )
-        : null,
+      over ? this.ecpsOverNotice(over.displayName) : null,
       el('p', { class: 'binding-label', id: 'national-id-label' }, s.nationalIdLabel),
       shown,
       el('p', { class: 'hint' }, s.nationalIdHint),
@@ -643,16 +647,7 @@ export class ReleveApp {
     return this.section(
       'ecps-waiting',
       this.heading(s.ecpsWaitingTitle),
-      over
-        ? el(
-            'p',
-            { class: 'over', id: 'ecps-over-notice' },
-            `${s.switchingTitle} — `,
-            s.sessionOfBefore,
-            nameNode(over.displayName),
-            s.sessionOfAfter,
-          )
-        : null,
+      over ? this.ecpsOverNotice(over.displayName) : null,
       el(
         'div',
         { class: 'binding' },

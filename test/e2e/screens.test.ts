@@ -6,7 +6,8 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { launchChromium } from '../harness/chromium.js';
 import { DOCTOR, NURSE, TEST_PEOPLE, type TestPerson } from '../harness/people.js';
 import { SimulatedIdp } from '../harness/sim/simulated-idp.js';
 import { createSimWorld, type SimWorld } from '../harness/sim/world.js';
@@ -27,18 +28,7 @@ let bridge: UiBridge | null = null;
 beforeAll(async () => {
   mkdirSync(SCREENS, { recursive: true });
   await buildUiAssets();
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
+  browser = await launchChromium();
 });
 
 afterEach(async () => {

@@ -9,7 +9,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { launchChromium } from '../../harness/chromium.js';
 import {
   enrollBadge,
   type EnrollBadgeOptions,
@@ -34,21 +35,7 @@ let caFile: string;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'releve-enroll-'));
-  [idp, browser] = await Promise.all([
-    startReferenceIdp(),
-    chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    }),
-  ]);
+  [idp, browser] = await Promise.all([startReferenceIdp(), launchChromium()]);
   caFile = join(dir, 'idp-ca.pem');
   await writeFile(caFile, idp.caPem);
 });
