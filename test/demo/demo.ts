@@ -22,7 +22,7 @@ import type { SecretStore } from '../../app/core/ports/index.js';
 import { startReferenceIdp } from '../harness/idp/reference-idp.js';
 import { MemorySecretStore } from '../harness/sim/memory-stores.js';
 import { pcscdProblem, startPcscd, VPCD_PORT } from '../harness/pcscd.js';
-import { DOCTOR } from '../harness/people.js';
+import { cardHolderOf, DOCTOR } from '../harness/people.js';
 import { createCardPki } from '../harness/pki.js';
 import { NURSE_MORNING, playScenario } from '../harness/scenarios.js';
 import { VirtualCps3Card, VpcdConnection, VpcdReader } from '../harness/vcard/index.js';
@@ -93,12 +93,7 @@ if (vpcdReader) {
     new X509Certificate(cardPki.intermediatePem),
   ]);
   const card = await VirtualCps3Card.create({
-    holder: {
-      surname: DOCTOR.surname,
-      givenName: DOCTOR.givenName,
-      nationalId: DOCTOR.nationalId!,
-      profession: DOCTOR.profession!,
-    },
+    holder: cardHolderOf(DOCTOR),
     pki: cardPki,
     pin: DOCTOR.pin,
   });

@@ -3,6 +3,7 @@
  * and the demo agree on. Fictional; national IDs use the ANS test range (8997...).
  */
 import type { Person } from '../../app/core/identity.js';
+import type { CardHolder } from './pki.js';
 
 export interface TestPerson extends Person {
   readonly givenName: string;
@@ -52,6 +53,19 @@ export function personOnly(person: TestPerson): Person {
   return {
     personId: person.personId,
     displayName: person.displayName,
+    nationalId: person.nationalId,
+    profession: person.profession,
+  };
+}
+
+/** Who a person's CPS card names (only people with a national ID and a profession carry one). */
+export function cardHolderOf(person: TestPerson): CardHolder {
+  if (!person.nationalId || !person.profession) {
+    throw new Error(`${person.displayName} has no national ID or profession: no CPS card`);
+  }
+  return {
+    surname: person.surname,
+    givenName: person.givenName,
     nationalId: person.nationalId,
     profession: person.profession,
   };

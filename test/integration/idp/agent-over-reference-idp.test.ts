@@ -17,7 +17,7 @@ import { productionAdapters } from '../../../app/agent/production.js';
 import { loadCatalogue } from '../../../app/agent/resources.js';
 import { DEFAULT_POLICY, type Policy } from '../../../app/core/policy.js';
 import { startReferenceIdp, type ReferenceIdp } from '../../harness/idp/reference-idp.js';
-import { DOCTOR, NURSE } from '../../harness/people.js';
+import { cardHolderOf, DOCTOR, NURSE } from '../../harness/people.js';
 import { createCardPki, type CardPki } from '../../harness/pki.js';
 import { startPcscd, VPCD_PORT, type RunningPcscd } from '../../harness/pcscd.js';
 import { typePin } from '../../harness/scenarios.js';
@@ -161,12 +161,7 @@ describe('the shipped agent configured by policy, against the reference IdP', ()
 
   it('signs a doctor in with his CPS card: PIN checked by the card, assertion signed by it, chain from policy', async () => {
     const card = await VirtualCps3Card.create({
-      holder: {
-        surname: DOCTOR.surname,
-        givenName: DOCTOR.givenName,
-        nationalId: DOCTOR.nationalId!,
-        profession: DOCTOR.profession!,
-      },
+      holder: cardHolderOf(DOCTOR),
       pki,
       pin: DOCTOR.pin,
     });
