@@ -35,10 +35,12 @@ export {
   holderPin,
   parseAodf,
   parseCdf,
+  parseEfDir,
   parseOdf,
   parsePinReference,
   parsePrkdf,
   type CertificateEntry,
+  type DirApplication,
   type FilePath,
   type OdfEntries,
   type PinInfo,
@@ -47,6 +49,7 @@ export {
 export { identifyAtr, type AtrMatch, type CardProfileId } from './profiles.js';
 export { byteOrderFor, GET_UID, readUid } from './uid.js';
 export {
+  pkcs1Type1Block,
   readCps4Serial,
   readCpsCard,
   readCpsSerial,

@@ -231,3 +231,43 @@ export function holderPin(bytes: Uint8Array): PinInfo {
 export function parsePinReference(bytes: Uint8Array): number {
   return holderPin(bytes).reference;
 }
+
+/** One application template of EF.DIR (ISO 7816-4 § 8.2.1.1). */
+export interface DirApplication {
+  /** 4F: the application identifier. */
+  readonly aid: Uint8Array;
+  /** 50: its label, when given. */
+  readonly label: string | null;
+  /** 51: the path of its DF, when given (otherwise it is selected by its AID). */
+  readonly path: Uint8Array | null;
+}
+
+/**
+ * EF.DIR (3F00/2F00): the applications a card lists, each in an application template
+ * 61 { 4F AID, 50 label, 51 path, 73 discretionary data }. The file may be transparent (templates
+ * one after another, padded) or record-structured (one template per record, given here joined).
+ * Other elements between templates are skipped; a template without an AID is malformed.
+ */
+export function parseEfDir(bytes: Uint8Array): DirApplication[] {
+  return readAll(bytes).flatMap((entry, i) => {
+    if (entry.tag !== 0x61) return [];
+    const where = `EF.DIR template ${i + 1}`;
+    if (!entry.constructed) throw new CardDataError(`${where}: an application template is not constructed`);
+    const aid = child(entry, 0x4f);
+    if (!aid || aid.value.length === 0 || aid.value.length > 16) {
+      throw new CardDataError(`${where}: without an application identifier (4F, 1 to 16 bytes)`);
+    }
+    const label = child(entry, 0x50);
+    const path = child(entry, 0x51);
+    if (path && (path.value.length === 0 || path.value.length % 2 !== 0)) {
+      throw new CardDataError(`${where}: a path (51) without whole file IDs`);
+    }
+    return [
+      {
+        aid: Uint8Array.from(aid.value),
+        label: label ? decodeUtf8(label.value) : null,
+        path: path ? Uint8Array.from(path.value) : null,
+      },
+    ];
+  });
+}

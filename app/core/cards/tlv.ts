@@ -74,9 +74,11 @@ export function readAll(bytes: Uint8Array): Tlv[] {
   const last = bytes[bytes.length - 1];
   let padding = bytes.length;
   if (last === 0x00 || last === 0xff) while (padding > 0 && bytes[padding - 1] === last) padding -= 1;
+  // An element may itself end with bytes equal to the padding (a path ending in 00): it is read
+  // whole, from the full buffer; only what follows the last element inside the run is padding.
   const out: Tlv[] = [];
   let at = 0;
-  while (at < bytes.length && at < padding) {
+  while (at < padding) {
     const { tlv, next } = readTlv(bytes, at);
     out.push(tlv);
     at = next;

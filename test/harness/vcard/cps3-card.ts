@@ -55,16 +55,16 @@ const SW = {
   claNotSupported: [0x6e, 0x00],
 } as const;
 
-const hexOf = (bytes: Iterable<number>): string =>
+export const hexOf = (bytes: Iterable<number>): string =>
   Buffer.from([...bytes])
     .toString('hex')
     .toUpperCase();
-const bytesOf = (hex: string): number[] => [...Buffer.from(hex, 'hex')];
-const equal = (a: readonly number[], b: Uint8Array): boolean =>
+export const bytesOf = (hex: string): number[] => [...Buffer.from(hex, 'hex')];
+export const equal = (a: readonly number[], b: Uint8Array): boolean =>
   a.length === b.length && a.every((x, i) => x === b[i]);
 
 /** DER TLV builder for the card's files (lengths up to 65535). */
-function tlv(tag: number, ...values: (number[] | Uint8Array)[]): number[] {
+export function tlv(tag: number, ...values: (number[] | Uint8Array)[]): number[] {
   const value = values.flatMap((v) => [...v]);
   const length =
     value.length < 0x80
@@ -77,9 +77,9 @@ function tlv(tag: number, ...values: (number[] | Uint8Array)[]): number[] {
     tagBytes.unshift(rest & 0xff);
   return [...tagBytes, ...length, ...value];
 }
-const utf8 = (text: string): number[] => [...Buffer.from(text, 'utf8')];
+export const utf8 = (text: string): number[] => [...Buffer.from(text, 'utf8')];
 /** A small non-negative DER INTEGER (a leading 00 keeps 80..FF positive). */
-const integer = (value: number): number[] => tlv(0x02, value >= 0x80 ? [0x00, value] : [value]);
+export const integer = (value: number): number[] => tlv(0x02, value >= 0x80 ? [0x00, value] : [value]);
 
 export interface VirtualCps3Options {
   readonly holder: CardHolder;

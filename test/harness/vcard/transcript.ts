@@ -15,7 +15,9 @@ export function describeCommand(command: Uint8Array): string {
   const name = commandName(command);
   if (ins === 0xa4 && p1 === 0x04) return `SELECT application ${hex(data)}${channel}`;
   if (ins === 0xa4 && p1 === 0x09)
-    return `SELECT path ${(hex(data).match(/..../g) ?? []).join('/')}${channel}`;
+    return `SELECT path ${(hex(data).match(/..../g) ?? []).join('/')}${hex(data).startsWith('3F00') ? '' : ' from the current DF'}${channel}`;
+  if (ins === 0x2a && p1 === 0x80 && p2 === 0x86)
+    return `PSO DECIPHER${cla & 0x10 ? ' (chained: more follows)' : ''}${channel}`;
   if (ins === 0xa4) return `SELECT file ${hex(data)}${channel}`;
   if (ins === 0xb0) return `READ BINARY at ${((p1 & 0x7f) << 8) | p2}, ${command[4] || 256} bytes${channel}`;
   if (ins === 0x20)

@@ -13,7 +13,7 @@ import {
   signDigest,
   verifyPin,
 } from '../../../app/core/cards/cps.js';
-import { parseAodf, parseCdf, parseOdf, parsePrkdf } from '../../../app/core/cards/pkcs15.js';
+import { parseAodf, parseCdf, parseEfDir, parseOdf, parsePrkdf } from '../../../app/core/cards/pkcs15.js';
 import { identifyAtr } from '../../../app/core/cards/profiles.js';
 import { readAll } from '../../../app/core/cards/tlv.js';
 import { readUid } from '../../../app/core/cards/uid.js';
@@ -77,6 +77,7 @@ const PARSERS: Record<string, (bytes: Uint8Array) => unknown> = {
   CDF: parseCdf,
   PrKDF: parsePrkdf,
   AODF: parseAodf,
+  'EF.DIR': parseEfDir,
 };
 
 /** A real structure cut short, or with some bytes overwritten. */
@@ -220,6 +221,9 @@ describe('card conversations with a card that answers nonsense', () => {
         await cleanOrCardErrorAsync(() => verifyPin(scripted(answers), 'cps3-contact', 1, pin()));
         await cleanOrCardErrorAsync(() => signDigest(scripted(answers), 'cps3-contact', new Uint8Array(32)));
         await cleanOrCardErrorAsync(() => readCps4Serial(scripted(answers)));
+        await cleanOrCardErrorAsync(() => readCpsCard(scripted(answers), 'cps4'));
+        await cleanOrCardErrorAsync(() => verifyPin(scripted(answers), 'cps4', 1, pin()));
+        await cleanOrCardErrorAsync(() => signDigest(scripted(answers), 'cps4', new Uint8Array(32)));
         // readUid never throws on what a reader answers: it reports a problem.
         const uid = await readUid(scripted(answers), 'as-read');
         expect(typeof uid.ok).toBe('boolean');

@@ -12,7 +12,7 @@ import { identifyAtr } from '../../../app/core/cards/profiles.js';
 import { readUid } from '../../../app/core/cards/uid.js';
 import { toHex } from '../../../app/core/badge.js';
 import { createCardPki } from '../../harness/pki.js';
-import { recording, VirtualCps3Card, VirtualUidBadge } from '../../harness/vcard/index.js';
+import { recording, VirtualCps3Card, VirtualCps4Card, VirtualUidBadge } from '../../harness/vcard/index.js';
 
 const DIR = join(import.meta.dirname, 'transcripts');
 const holder = {
@@ -44,6 +44,29 @@ for (const { file, protocol, contactless } of cps3) {
   await verifyPin(t, profile, data.pinReference, digits('0000'), data.pin);
   await verifyPin(t, profile, data.pinReference, digits('1234'), data.pin);
   await signDigest(t, profile, DIGEST, data.authKeyReference ?? undefined);
+  writeFileSync(join(DIR, file), `${lines.join('\n')}\n`);
+}
+
+// CPS4 (ChipDoc): the same conversation, as ANS's public driver holds it with a CPS4 (channel 1,
+// EF.DIR then PKCS#15, PSO DECIPHER by command chaining for the signature).
+const cps4 = [
+  { file: 'cps4-t1.txt', protocol: 'T=1' },
+  { file: 'cps4-t0.txt', protocol: 'T=0' },
+] as const;
+
+for (const { file, protocol } of cps4) {
+  const card = await VirtualCps4Card.create({ holder, pki, protocol, serial: '27182818' });
+  const { profile } = identifyAtr(card.atr);
+  const lines = [
+    `# CPS4 ${protocol}, ATR ${toHex(card.atr)} (${profile}) — recorded from the virtual CPS4`,
+    '# read the card, tries left, a wrong then the right PIN (1234), a signature over bytes 00..1F',
+  ];
+  const t = recording(async (c) => card.process(c), lines);
+  const data = await readCpsCard(t, profile);
+  await readPinTriesLeft(t, profile, data.pinReference);
+  await verifyPin(t, profile, data.pinReference, digits('0000'), data.pin);
+  await verifyPin(t, profile, data.pinReference, digits('1234'), data.pin);
+  await signDigest(t, profile, DIGEST);
   writeFileSync(join(DIR, file), `${lines.join('\n')}\n`);
 }
 

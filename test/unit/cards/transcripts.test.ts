@@ -2,7 +2,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CardProtocolError } from '../../../app/core/cards/apdu.js';
 import {
   readCps4Serial,
   readCpsCard,
@@ -81,21 +80,50 @@ describe('CPS4 transcripts (hand-written from the public ANS driver)', () => {
     expect(t.remaining()).toBe(0);
   });
 
-  it('refuses what is not public (identity, PIN check, signature) before sending anything', async () => {
-    // An empty transcript: any command sent would be a TranscriptMismatch.
-    const t = replaying('# nothing may be sent to a CPS4 for these');
-    for (const attempt of [
-      () => readCpsCard(t, 'cps4'),
-      () => verifyPin(t, 'cps4', 1, digits('1234')),
-      () => signDigest(t, 'cps4', DIGEST),
-    ]) {
-      const error = await attempt().catch((e: unknown) => e);
-      expect(error).toBeInstanceOf(CardProtocolError);
-      expect(error).toMatchObject({
-        code: 'unsupported',
-        message: expect.stringMatching(/^CPS4 cards \(ChipDoc\) are not supported yet/),
+  it.each(['cps4-t1.txt', 'cps4-t0.txt'])(
+    '%s: identity through EF.DIR and PKCS#15, tries left, wrong then right PIN, signature by PSO DECIPHER',
+    async (name) => {
+      const text = fixture(name);
+      const { profile } = identifyAtr(atrOf(text));
+      expect(profile).toBe('cps4');
+      const t = replaying(text);
+      const data = await readCpsCard(t, profile);
+      expect(data.serial).toBe('8025000001271828183');
+      expect(data.identity).toEqual({
+        nationalId: '899700075122',
+        surname: 'Martin',
+        givenName: 'Claire',
+        profession: 'Infirmier',
+        displayName: 'Claire Martin',
       });
-    }
+      expect(data.pinReference).toBe(1);
+      expect(data.authKeyReference).toBe(0x20);
+      expect(await readPinTriesLeft(t, profile, data.pinReference)).toBe(3);
+      expect(await verifyPin(t, profile, data.pinReference, digits('0000'), data.pin)).toEqual({
+        ok: false,
+        reason: 'wrong-pin',
+        triesLeft: 2,
+      });
+      expect(await verifyPin(t, profile, data.pinReference, digits('1234'), data.pin)).toEqual({ ok: true });
+      expect(await signDigest(t, profile, DIGEST)).toHaveLength(256);
+      expect(t.remaining()).toBe(0);
+      // Every command went on logical channel 1 (CLA 01, or 11 while chaining).
+      expect(text.split('\n').filter((l) => l.startsWith('=> ') && !/^=> [01]1/.test(l))).toEqual([]);
+    },
+  );
+
+  it('the signature is one MSE SET naming key 20, then PSO DECIPHER over the padded DigestInfo, chained', () => {
+    const text = fixture('cps4-t1.txt');
+    const commands = text
+      .split('\n')
+      .filter((l) => l.startsWith('=> '))
+      .map((l) => l.slice(3));
+    const block = `0001${'FF'.repeat(202)}00${'3031300D060960864801650304020105000420'}${Buffer.from(DIGEST).toString('hex').toUpperCase()}`;
+    expect(commands.slice(-3)).toEqual([
+      '012241B803830120',
+      `112A8086FF${block.slice(0, 510)}`,
+      `012A808601${block.slice(510)}00`,
+    ]);
   });
 });
 
