@@ -20,6 +20,10 @@
  *   itself (PKCS#1 v1.5 type 1, to the 256 bytes of the RSA-2048 modulus) and the card applies
  *   the raw private-key operation to it by PSO DECIPHER after MSE SET 41 B8 { 83 01 20 }: the
  *   result is the RS256 signature. 256 bytes do not fit a short APDU: command chaining.
+ * What the driver does not show, and is therefore read from the card, never assumed: where the
+ * PKCS#15 DF lies (EF.DIR's path), the file IDs in it, the PIN reference and format (AODF). Not
+ * tested against a real CPS4 (no public transcript of one exists): a record-structured EF.DIR is
+ * recognised by ISO's 6981 to READ BINARY, and an EF.DIR entry without a path is refused.
  */
 import type { PinCheck } from '../ports/pin-verifier.js';
 import {

@@ -4,8 +4,9 @@
  * verifies as RS256 against the card's certificate. Also the virtual card's own status words.
  */
 import { beforeAll, describe, expect, it } from '@jest/globals';
+import fc from 'fast-check';
 import { createHash, verify, X509Certificate } from 'node:crypto';
-import { CardStatusError } from '../../../app/core/cards/apdu.js';
+import { CardProtocolError, CardStatusError } from '../../../app/core/cards/apdu.js';
 import {
   pkcs1Type1Block,
   readCps4Serial,
@@ -127,6 +128,29 @@ describe('pkcs1Type1Block', () => {
     const block = pkcs1Type1Block(Uint8Array.from([1, 2, 3]), 16);
     expect(Buffer.from(block).toString('hex')).toBe('0001ffffffffffffffffffff00010203');
     expect(() => pkcs1Type1Block(new Uint8Array(6), 16)).toThrow('does not fit');
+  });
+
+  it('always gives 00 01, at least 8 FF, 00, then the DigestInfo unchanged, or refuses', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 300 }), fc.integer({ min: 0, max: 512 }), (info, length) => {
+        let block: Uint8Array;
+        try {
+          block = pkcs1Type1Block(info, length);
+        } catch (error) {
+          expect(info.length + 11).toBeGreaterThan(length);
+          expect(error).toBeInstanceOf(CardProtocolError);
+          return;
+        }
+        expect(block).toHaveLength(length);
+        const padding = length - info.length - 3;
+        expect(padding).toBeGreaterThanOrEqual(8);
+        expect([...block.subarray(0, 2)]).toEqual([0x00, 0x01]);
+        expect(block.subarray(2, 2 + padding).every((b) => b === 0xff)).toBe(true);
+        expect(block[2 + padding]).toBe(0x00);
+        expect(Buffer.from(block.subarray(3 + padding)).equals(Buffer.from(info))).toBe(true);
+      }),
+      { numRuns: 500 },
+    );
   });
 });
 
