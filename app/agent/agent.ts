@@ -156,6 +156,13 @@ function viewOf(person: Person | null): PersonView | null {
     : null;
 }
 
+/** A promise and the function that settles it. */
+function deferred(): { promise: Promise<void>; resolve: () => void } {
+  let resolve!: () => void;
+  const promise = new Promise<void>((settle) => (resolve = settle));
+  return { promise, resolve };
+}
+
 /** Keeps the `amr` values the audit can carry: short, plain tokens. */
 const plainAmr = (amr: readonly string[]): string[] =>
   amr.filter((value) => /^[A-Za-z0-9_.:-]{1,32}$/.test(value)).slice(0, 16);
@@ -357,13 +364,14 @@ export function composeAgent(adapters: AgentAdapters, basePolicy: Policy, option
 
   /**
    * Keeps a person's new tokens in the OS vault without making them wait for the keyring: the
-   * vault orders this write before anything later asks for that person's tokens. Tokens are kept
-   * in the vault or not at all: if it refuses, the person stays signed in on this workstation
-   * and applications needing their tokens will ask them again.
+   * write starts once `opened` (the sign-in's result has been applied), and the vault orders it
+   * before anything later asks for that person's tokens. Tokens are kept in the vault or not at
+   * all: if it refuses, the person stays signed in on this workstation and applications needing
+   * their tokens will ask them again.
    */
-  function keepTokens(personId: string, set: TokenSet): void {
+  function keepTokens(personId: string, set: TokenSet, opened: Promise<void>): void {
     track(
-      tokens.save(personId, set).catch((error: unknown) => {
+      tokens.save(personId, set, opened).catch((error: unknown) => {
         log.error('could not keep tokens in the OS vault; they are dropped', { error: String(error) });
       }),
     );
@@ -377,8 +385,9 @@ export function composeAgent(adapters: AgentAdapters, basePolicy: Policy, option
       return;
     }
     let outcome: AuthOutcome;
+    const applied = deferred();
     try {
-      outcome = await signIn(effect, pin);
+      outcome = await signIn(effect, pin, applied.promise);
       if (outcome.reason === 'ok' && !personSchema.safeParse(outcome.person).success) {
         // The core would refuse this result and leave the person waiting until the deadline.
         log.error('the IdP named a person the workstation cannot show; sign-in refused');
@@ -390,12 +399,17 @@ export function composeAgent(adapters: AgentAdapters, basePolicy: Policy, option
     } finally {
       zeroize(pin);
     }
-    await enqueue({ type: 'auth-result', attemptId: effect.attemptId, outcome });
+    try {
+      await enqueue({ type: 'auth-result', attemptId: effect.attemptId, outcome });
+    } finally {
+      applied.resolve();
+    }
   }
 
   async function signIn(
     effect: Extract<Effect, { type: 'authenticate' }>,
     pin: Uint8Array,
+    applied: Promise<void>,
   ): Promise<AuthOutcome> {
     const { badge } = effect;
     let result: IdpResult;
@@ -425,7 +439,7 @@ export function composeAgent(adapters: AgentAdapters, basePolicy: Policy, option
     if (!result.ok) return failureOutcome(result);
     const { person, amr, acr } = result.value;
     knownBadges.set(badge.badgeId, person);
-    keepTokens(person.personId, result.value.tokens);
+    keepTokens(person.personId, result.value.tokens, applied);
     return { reason: 'ok', person, method, offline: false, amr: plainAmr(amr), acr: plainAcr(acr) };
   }
 
@@ -443,6 +457,7 @@ export function composeAgent(adapters: AgentAdapters, basePolicy: Policy, option
     const mine = { attemptId: effect.attemptId, controller };
     ecpsInFlight = mine;
     let outcome: AuthOutcome;
+    const applied = deferred();
     try {
       const signInWithEcps = adapters.idp.signInWithEcps?.bind(adapters.idp);
       const result: EcpsResult = signInWithEcps
@@ -457,7 +472,7 @@ export function composeAgent(adapters: AgentAdapters, basePolicy: Policy, option
         outcome = { reason: 'idp-error' };
       } else {
         const { person, amr, acr } = result.value;
-        keepTokens(person.personId, result.value.tokens);
+        keepTokens(person.personId, result.value.tokens, applied.promise);
         outcome = {
           reason: 'ok',
           person,
@@ -473,8 +488,14 @@ export function composeAgent(adapters: AgentAdapters, basePolicy: Policy, option
       outcome = { reason: 'idp-error' };
     } finally {
       if (ecpsInFlight === mine) ecpsInFlight = null;
+      // An early return (cancelled): nothing waits to be applied.
+      if (controller.signal.aborted) applied.resolve();
     }
-    await enqueue({ type: 'auth-result', attemptId: effect.attemptId, outcome });
+    try {
+      await enqueue({ type: 'auth-result', attemptId: effect.attemptId, outcome });
+    } finally {
+      applied.resolve();
+    }
   }
 
   /**

@@ -77,10 +77,15 @@ export class TokenVault {
   }
 
   /** Keeps a person's tokens after a sign-in. Rejects when the vault is unavailable (then nothing is kept). */
-  async save(personId: string, tokens: TokenSet): Promise<void> {
+  async save(personId: string, tokens: TokenSet, startAfter?: Promise<unknown>): Promise<void> {
     this.bump(personId);
     const serialized = JSON.stringify(tokens);
-    await this.inOrder(personId, () => this.options.store.set(tokenAccount(personId), serialized));
+    // The write takes its place in the person's order now; `startAfter` only delays its start
+    // (the agent lets the session open first), never lets a later operation overtake it.
+    await this.inOrder(personId, async () => {
+      await startAfter?.catch(() => undefined);
+      await this.options.store.set(tokenAccount(personId), serialized);
+    });
   }
 
   /** The stored tokens, or null when there are none (or they are unreadable). */
