@@ -534,7 +534,10 @@ export function composeAgent(adapters: AgentAdapters, basePolicy: Policy, option
         });
       }
     }
-    for (const effect of effects) if (effect.type === 'audit') await writeAudit(effect.record);
+    // All of a transition's records at once: the sink makes them durable together, in order.
+    await Promise.all(
+      effects.flatMap((effect) => (effect.type === 'audit' ? [writeAudit(effect.record)] : [])),
+    );
     for (const effect of effects) {
       switch (effect.type) {
         case 'feedback':

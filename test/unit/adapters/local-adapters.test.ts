@@ -41,6 +41,25 @@ describe('JSON-lines audit sink', () => {
     expect(statSync(path).mode & 0o077).toBe(0);
   });
 
+  it('has every record on disk when its append resolves, even appended during another flush', async () => {
+    const path = join(dir, 'audit.jsonl');
+    const sink = new JsonLinesAuditSink(path);
+    const onDisk = (): string[] =>
+      readFileSync(path, 'utf8')
+        .trim()
+        .split('\n')
+        .map((line) => (JSON.parse(line) as AuditRecord).id);
+    const first = sink.append(record('first'));
+    const second = sink.append(record('second'));
+    await first;
+    const third = sink.append(record('third'));
+    await second;
+    expect(onDisk().slice(0, 2)).toEqual(['first', 'second']);
+    await third;
+    expect(onDisk()).toEqual(['first', 'second', 'third']);
+    await sink.close();
+  });
+
   it('rejects when the record cannot be written, so the agent knows', async () => {
     writeFileSync(join(dir, 'not-a-dir'), '');
     const sink = new JsonLinesAuditSink(join(dir, 'not-a-dir', 'audit.jsonl'));
