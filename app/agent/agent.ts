@@ -377,6 +377,20 @@ export function composeAgent(adapters: AgentAdapters, basePolicy: Policy, option
     );
   }
 
+  /**
+   * A sign-in whose result came too late (the prompt timed out, someone else tapped, the person
+   * cancelled) opened no session: its fresh grant is revoked and its tokens forgotten, rather
+   * than left in the vault for nobody.
+   */
+  function dropTokensIfUnused(outcome: AuthOutcome): void {
+    if (outcome.reason !== 'ok') return;
+    const { personId } = outcome.person;
+    const hasSession =
+      foregroundUser(state)?.personId === personId ||
+      state.suspended.some((s) => s.user.personId === personId);
+    if (!hasSession) track(tokens.logout(personId));
+  }
+
   async function authenticate(effect: Extract<Effect, { type: 'authenticate' }>): Promise<void> {
     const pin = heldPin && heldPin.attemptId === effect.attemptId ? heldPin.bytes : null;
     heldPin = null;
@@ -404,6 +418,7 @@ export function composeAgent(adapters: AgentAdapters, basePolicy: Policy, option
     } finally {
       applied.resolve();
     }
+    dropTokensIfUnused(outcome);
   }
 
   async function signIn(
@@ -496,6 +511,7 @@ export function composeAgent(adapters: AgentAdapters, basePolicy: Policy, option
     } finally {
       applied.resolve();
     }
+    dropTokensIfUnused(outcome);
   }
 
   /**

@@ -33,6 +33,11 @@ export class SimulatedIdp implements IdentityProvider {
     private readonly tokenLifetimeMs = 300_000,
   ) {}
 
+  /** How many refresh tokens the IdP would still honour. */
+  liveGrants(): number {
+    return this.refreshTokens.size;
+  }
+
   /** The IdP ends every grant (an administrator's revocation, a password reset): refreshes are refused. */
   endAllGrants(): void {
     this.refreshTokens.clear();

@@ -270,6 +270,20 @@ describe('agent', () => {
     await agent.stop();
   });
 
+  it('revokes and forgets the tokens of a sign-in that came back after the person was gone', async () => {
+    const { agent, world } = await startAgent();
+    world.idp.latencyMs = 100;
+    world.reader.tap(NURSE.badgeUid);
+    await typePin(agent, NURSE.pin);
+    await agent.manualLock(); // she walked away while the IdP was answering
+    await agent.idle();
+    expect(agent.snapshot().phase).toBe('locked');
+    expect(world.idp.calls).toContain(`badge:${NURSE.badgeUid}`);
+    expect(world.secrets.entries.has(`tokens:${NURSE.personId}`)).toBe(false);
+    expect(world.idp.liveGrants()).toBe(0);
+    await agent.stop();
+  });
+
   it('fails safe, locked, when the IdP cannot be reached', async () => {
     const { agent, world, events } = await startAgent(DEFAULT_POLICY, (w) => {
       w.idp.reachable = false;
