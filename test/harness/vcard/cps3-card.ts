@@ -12,6 +12,7 @@
  */
 import { constants, privateEncrypt, type KeyObject } from 'node:crypto';
 import { issueCardCertificate, type CardHolder, type CardPki } from '../pki.js';
+import { PinCounters, ResponseBuffer, splitApdu, SW } from './card-os.js';
 import type { VirtualCard } from './vpcd.js';
 
 const ATR_CONTACT = [
@@ -35,33 +36,11 @@ const MAX_READ = 231;
 /** INTERNAL AUTHENTICATE data is at most 40 % of the key size (2048 bits → 102 bytes). */
 const MAX_AUTH_DATA = 102;
 
-const SW = {
-  ok: [0x90, 0x00],
-  endOfFile: [0x62, 0x82],
-  wrongLength: [0x67, 0x00],
-  logicalChannelNotSupported: [0x68, 0x81],
-  secureMessagingNotSupported: [0x68, 0x82],
-  securityNotSatisfied: [0x69, 0x82],
-  blocked: [0x69, 0x83],
-  conditionsNotSatisfied: [0x69, 0x85],
-  noCurrentEf: [0x69, 0x86],
-  incorrectData: [0x6a, 0x80],
-  functionNotSupported: [0x6a, 0x81],
-  fileNotFound: [0x6a, 0x82],
-  wrongP1P2: [0x6a, 0x86],
-  referenceNotFound: [0x6a, 0x88],
-  offsetBeyondEnd: [0x6b, 0x00],
-  insNotSupported: [0x6d, 0x00],
-  claNotSupported: [0x6e, 0x00],
-} as const;
-
 export const hexOf = (bytes: Iterable<number>): string =>
   Buffer.from([...bytes])
     .toString('hex')
     .toUpperCase();
 export const bytesOf = (hex: string): number[] => [...Buffer.from(hex, 'hex')];
-export const equal = (a: readonly number[], b: Uint8Array): boolean =>
-  a.length === b.length && a.every((x, i) => x === b[i]);
 
 /** DER TLV builder for the card's files (lengths up to 65535). */
 export function tlv(tag: number, ...values: (number[] | Uint8Array)[]): number[] {
@@ -103,17 +82,25 @@ export class VirtualCps3Card implements VirtualCard {
   /** The authentication certificate (DER). */
   readonly certificate: Uint8Array;
   /** Counters a test may read (and set, to start from a blocked card). */
-  pinTriesLeft = 3;
-  pukTriesLeft = 10;
+  get pinTriesLeft(): number {
+    return this.counters.pinTriesLeft;
+  }
+  set pinTriesLeft(tries: number) {
+    this.counters.pinTriesLeft = tries;
+  }
+  get pukTriesLeft(): number {
+    return this.counters.pukTriesLeft;
+  }
+  set pukTriesLeft(tries: number) {
+    this.counters.pukTriesLeft = tries;
+  }
   /** Commands answered since creation (GET RESPONSE included). */
   apduCount = 0;
-  private pin: number[];
-  private readonly puk: number[];
-  private pinVerified = false;
+  private readonly counters: PinCounters;
+  private readonly responses: ResponseBuffer;
   private selected: string | null = null;
   private applicationSelected = false;
   private securityEnvironmentKey: number | null = null;
-  private pending: number[] = [];
   private readonly files = new Map<string, number[]>();
   private readonly aid: string;
   private readonly contactless: boolean;
@@ -128,8 +115,8 @@ export class VirtualCps3Card implements VirtualCard {
     this.contactless = options.contactless ?? false;
     this.atr = Uint8Array.from(this.contactless ? ATR_CONTACTLESS : ATR_CONTACT);
     this.aid = this.contactless ? AID_CONTACTLESS : AID_CONTACT;
-    this.pin = utf8(options.pin ?? '1234');
-    this.puk = utf8(options.puk ?? '12345678');
+    this.counters = new PinCounters(utf8(options.pin ?? '1234'), utf8(options.puk ?? '12345678'));
+    this.responses = new ResponseBuffer(this.protocol);
     this.certificate = certificate;
     const serial = (options.serial ?? options.serialDigits ?? '12345678').padStart(8, '0').slice(-8);
     if (!/^\d{8}$/.test(serial)) throw new Error(`a CPS card number is 8 digits, not "${serial}"`);
@@ -197,8 +184,8 @@ export class VirtualCps3Card implements VirtualCard {
         ),
       );
     this.files.set('3F0000015034', [
-      ...pinObject('Code porteur', [0x03, 0x48], this.pin.length, PIN_REFERENCE),
-      ...pinObject('Code de déblocage', [0x01, 0x4a], this.puk.length, PUK_REFERENCE),
+      ...pinObject('Code porteur', [0x03, 0x48], this.counters.pinLength, PIN_REFERENCE),
+      ...pinObject('Code de déblocage', [0x01, 0x4a], this.counters.pukLength, PUK_REFERENCE),
     ]);
     const certificates = [certificate, ...otherCertificates];
     certFiles.forEach((file, i) => this.files.set(`3F000001${file}`, [...(certificates[i] ?? certificate)]));
@@ -214,34 +201,23 @@ export class VirtualCps3Card implements VirtualCard {
 
   /** Whether the PIN is verified now (until reset or power-off). */
   get verified(): boolean {
-    return this.pinVerified;
+    return this.counters.verified;
   }
 
   /** Power off, power on or warm reset: the verified state and selections are lost. */
   reset(): void {
-    this.pinVerified = false;
+    this.counters.verified = false;
     this.selected = null;
     this.applicationSelected = false;
     this.securityEnvironmentKey = null;
-    this.pending = [];
+    this.responses.clear();
   }
 
   process(apdu: Uint8Array): Uint8Array {
     this.apduCount += 1;
-    const isGetResponse = apdu[1] === 0xc0;
     const answer = this.answer([...apdu]);
-    // Data waiting for GET RESPONSE is lost at the next other command.
-    if (!isGetResponse && !(answer[answer.length - 2] === 0x61)) this.pending = [];
+    this.responses.afterCommand(apdu[1], answer);
     return Uint8Array.from(answer);
-  }
-
-  /** The answer of a case-4 command: on T=0 announced by 61xx and fetched with GET RESPONSE. */
-  private outgoing(bytes: number[]): number[] {
-    if (this.protocol === 'T=0' && bytes.length > 0) {
-      this.pending = bytes;
-      return [0x61, bytes.length & 0xff];
-    }
-    return [...bytes, ...SW.ok];
   }
 
   private answer(apdu: number[]): number[] {
@@ -251,18 +227,16 @@ export class VirtualCps3Card implements VirtualCard {
     if ((cla & 0x0c) !== 0 && cla !== 0xff) return [...SW.secureMessagingNotSupported];
     if ((cla & 0x03) !== 0 && cla !== 0xff) return [...SW.logicalChannelNotSupported];
     if (cla !== 0x00) return [...SW.claNotSupported];
-    // Short APDUs: 4 bytes (case 1), 5 (case 2: Le), 5 + Lc (case 3), 6 + Lc (case 4).
-    const lc = apdu.length > 5 ? apdu[4]! : 0;
-    if (apdu.length > 5 && apdu.length !== 5 + lc && apdu.length !== 6 + lc) return [...SW.wrongLength];
-    const body = apdu.slice(5, 5 + lc);
-    const le = apdu.length === 5 ? apdu[4]! || 256 : apdu.length === 6 + lc ? apdu[5 + lc]! || 256 : 0;
+    const parts = splitApdu(apdu);
+    if (!parts) return [...SW.wrongLength];
+    const { body, le } = parts;
     switch (ins) {
       case 0xa4:
         return this.select(p1, p2, body);
       case 0xb0:
         return this.readBinary(p1, p2, apdu.length === 5 ? le : 0);
       case 0xc0:
-        return this.getResponse(p1, p2, le);
+        return this.responses.getResponse(p1, p2, le);
       case 0x20:
         return this.verify(p1, p2, body);
       case 0x2c:
@@ -286,7 +260,7 @@ export class VirtualCps3Card implements VirtualCard {
       this.applicationSelected = true;
       this.selected = null;
       // FCP: 62 { 84 = the DF name }.
-      return p2 === 0x04 ? this.outgoing(tlv(0x62, tlv(0x84, bytesOf(this.aid)))) : [...SW.ok];
+      return p2 === 0x04 ? this.responses.outgoing(tlv(0x62, tlv(0x84, bytesOf(this.aid)))) : [...SW.ok];
     }
     if (p1 === 0x09) {
       if (p2 !== 0x0c && p2 !== 0x04) return [...SW.wrongP1P2];
@@ -300,7 +274,9 @@ export class VirtualCps3Card implements VirtualCard {
       const file = this.files.get(path)!;
       // FCP: 62 { 80 = the file size, 82 01 01 = a transparent EF }.
       return p2 === 0x04
-        ? this.outgoing(tlv(0x62, tlv(0x80, [file.length >> 8, file.length & 0xff]), tlv(0x82, [0x01])))
+        ? this.responses.outgoing(
+            tlv(0x62, tlv(0x80, [file.length >> 8, file.length & 0xff]), tlv(0x82, [0x01])),
+          )
         : [...SW.ok];
     }
     // By FID (P1 02) needs P2 04 on a CPS; not needed by anything here.
@@ -324,52 +300,18 @@ export class VirtualCps3Card implements VirtualCard {
     return [...chunk, ...SW.ok];
   }
 
-  private getResponse(p1: number, p2: number, le: number): number[] {
-    if (p1 !== 0 || p2 !== 0) return [...SW.wrongP1P2];
-    if (this.pending.length === 0) return [...SW.conditionsNotSatisfied];
-    const wanted = le || 256;
-    if (wanted > this.pending.length) return [0x6c, this.pending.length & 0xff];
-    const out = this.pending.slice(0, wanted);
-    this.pending = this.pending.slice(wanted);
-    return this.pending.length > 0 ? [...out, 0x61, this.pending.length & 0xff] : [...out, ...SW.ok];
-  }
-
   private verify(p1: number, p2: number, body: number[]): number[] {
     if (p1 !== 0x00) return [...SW.wrongP1P2];
     if (p2 !== PIN_REFERENCE) return [...SW.referenceNotFound];
     if (!this.applicationSelected) return [...SW.conditionsNotSatisfied];
-    if (this.pinTriesLeft === 0) return [...SW.blocked];
-    // No data: the tries left (or 9000 when already verified), and no try spent.
-    if (body.length === 0) return this.pinVerified ? [...SW.ok] : [0x63, 0xc0 | this.pinTriesLeft];
-    if (equal(this.pin, Uint8Array.from(body))) {
-      this.pinTriesLeft = 3;
-      this.pinVerified = true;
-      return [...SW.ok];
-    }
-    this.pinTriesLeft -= 1;
-    this.pinVerified = false;
-    return [0x63, 0xc0 | this.pinTriesLeft];
+    return this.counters.verify(body);
   }
 
   /** 00 2C 00 ref PUK+new PIN, or 00 2C 01 ref PUK: unblocks the PIN (a new one, or the same). */
   private resetRetryCounter(p1: number, p2: number, body: number[]): number[] {
     if (p1 !== 0x00 && p1 !== 0x01) return [...SW.wrongP1P2];
     if (p2 !== PIN_REFERENCE) return [...SW.referenceNotFound];
-    if (this.pukTriesLeft === 0) return [...SW.blocked];
-    const puk = body.slice(0, this.puk.length);
-    const newPin = body.slice(this.puk.length);
-    if (p1 === 0x00 && (newPin.length !== 4 || newPin.some((b) => b < 0x30 || b > 0x39)))
-      return [...SW.incorrectData];
-    if (p1 === 0x01 && newPin.length > 0) return [...SW.wrongLength];
-    if (!equal(this.puk, Uint8Array.from(puk))) {
-      this.pukTriesLeft -= 1;
-      return [0x63, 0xc0 | this.pukTriesLeft];
-    }
-    this.pukTriesLeft = 10;
-    if (p1 === 0x00) this.pin = newPin;
-    this.pinTriesLeft = 3;
-    this.pinVerified = false;
-    return [...SW.ok];
+    return this.counters.resetRetryCounter(p1, body);
   }
 
   /** 00 22 41 A4 { 80 01 alg, 84 01 key }: the key and algorithm for INTERNAL AUTHENTICATE. */
@@ -390,19 +332,19 @@ export class VirtualCps3Card implements VirtualCard {
     // Only the authentication key answers INTERNAL AUTHENTICATE here: the signature key signs by
     // PSO, and the technical key's private half is not modelled.
     if (this.securityEnvironmentKey !== KEY_AUTH) return [...SW.conditionsNotSatisfied];
-    if (!this.pinVerified) return [...SW.securityNotSatisfied];
+    if (!this.counters.verified) return [...SW.securityNotSatisfied];
     const signature = privateEncrypt(
       { key: this.key, padding: constants.RSA_PKCS1_PADDING },
       Buffer.from(body),
     );
-    return this.outgoing([...signature]);
+    return this.responses.outgoing([...signature]);
   }
 
   /** GET DATA on the PIN object: 70 { BF 81 ref { A0 { 9A max, 9B tries left } } }. */
   private getData(p1: number, p2: number, body: number[]): number[] {
     if (p1 !== 0x3f || p2 !== 0xff) return [...SW.wrongP1P2];
     if (hexOf(body) !== `4D087006BF81${hexOf([PIN_REFERENCE])}02A080`) return [...SW.referenceNotFound];
-    return this.outgoing(
+    return this.responses.outgoing(
       tlv(0x70, tlv(0xbf8100 | PIN_REFERENCE, tlv(0xa0, tlv(0x9a, [3]), tlv(0x9b, [this.pinTriesLeft])))),
     );
   }

@@ -28,7 +28,8 @@
  */
 import { constants, privateDecrypt, type KeyObject } from 'node:crypto';
 import { issueCardCertificate, type CardHolder, type CardPki } from '../pki.js';
-import { bytesOf, equal, hexOf, integer, tlv, utf8 } from './cps3-card.js';
+import { PinCounters, ResponseBuffer, splitApdu, SW } from './card-os.js';
+import { bytesOf, hexOf, integer, tlv, utf8 } from './cps3-card.js';
 import type { VirtualCard } from './vpcd.js';
 
 const ATR_T1 = [
@@ -50,30 +51,6 @@ const KEY_SIGN = 0x21;
 const KEY_TECH = 0x22;
 const MAX_READ = 231;
 const MODULUS_BYTES = 256;
-
-const SW = {
-  ok: [0x90, 0x00],
-  endOfFile: [0x62, 0x82],
-  wrongLength: [0x67, 0x00],
-  logicalChannelNotSupported: [0x68, 0x81],
-  secureMessagingNotSupported: [0x68, 0x82],
-  lastCommandOfChainExpected: [0x68, 0x83],
-  chainingNotSupported: [0x68, 0x84],
-  incompatibleWithFileStructure: [0x69, 0x81],
-  securityNotSatisfied: [0x69, 0x82],
-  blocked: [0x69, 0x83],
-  conditionsNotSatisfied: [0x69, 0x85],
-  noCurrentEf: [0x69, 0x86],
-  incorrectData: [0x6a, 0x80],
-  functionNotSupported: [0x6a, 0x81],
-  fileNotFound: [0x6a, 0x82],
-  recordNotFound: [0x6a, 0x83],
-  wrongP1P2: [0x6a, 0x86],
-  referenceNotFound: [0x6a, 0x88],
-  offsetBeyondEnd: [0x6b, 0x00],
-  insNotSupported: [0x6d, 0x00],
-  claNotSupported: [0x6e, 0x00],
-} as const;
 
 export interface VirtualCps4Options {
   readonly holder: CardHolder;
@@ -101,22 +78,30 @@ export class VirtualCps4Card implements VirtualCard {
   /** The authentication certificate (DER). */
   readonly certificate: Uint8Array;
   /** Counters a test may read (and set, to start from a blocked card). */
-  pinTriesLeft = 3;
-  pukTriesLeft = 10;
+  get pinTriesLeft(): number {
+    return this.counters.pinTriesLeft;
+  }
+  set pinTriesLeft(tries: number) {
+    this.counters.pinTriesLeft = tries;
+  }
+  get pukTriesLeft(): number {
+    return this.counters.pukTriesLeft;
+  }
+  set pukTriesLeft(tries: number) {
+    this.counters.pukTriesLeft = tries;
+  }
   /** Commands answered since creation (GET RESPONSE included). */
   apduCount = 0;
   /** Blocks the private key was applied to (PSO DECIPHER), for tests to count signatures. */
   decipherCount = 0;
-  private pin: number[];
-  private readonly puk: number[];
-  private pinVerified = false;
+  private readonly counters: PinCounters;
+  private readonly responses: ResponseBuffer;
   private channelOpen: boolean;
   private chipDocSelected = false;
   private currentDf = '3F00';
   private selectedEf: string | null = null;
   private securityEnvironmentKey: number | null = null;
   private chain: number[] | null = null;
-  private pending: number[] = [];
   /** Files and DFs by absolute path (hex, no separators). */
   private readonly nodes = new Map<string, Node>();
   private readonly dirRecords: number[][];
@@ -130,8 +115,8 @@ export class VirtualCps4Card implements VirtualCard {
   ) {
     this.protocol = options.protocol ?? 'T=1';
     this.atr = Uint8Array.from(this.protocol === 'T=0' ? ATR_T0 : ATR_T1);
-    this.pin = utf8(options.pin ?? '1234');
-    this.puk = utf8(options.puk ?? '12345678');
+    this.counters = new PinCounters(utf8(options.pin ?? '1234'), utf8(options.puk ?? '12345678'));
+    this.responses = new ResponseBuffer(this.protocol);
     this.channelOpen = options.channelOpenAtReset ?? true;
     this.dirAsRecords = options.dirAsRecords ?? false;
     this.certificate = certificate;
@@ -214,8 +199,8 @@ export class VirtualCps4Card implements VirtualCard {
         ),
       );
     ef(`${app}5034`, [
-      ...pinObject('Code porteur', [0x03, 0x48], this.pin.length, PIN_REFERENCE),
-      ...pinObject('Code de déblocage', [0x01, 0x4a], this.puk.length, PUK_REFERENCE),
+      ...pinObject('Code porteur', [0x03, 0x48], this.counters.pinLength, PIN_REFERENCE),
+      ...pinObject('Code de déblocage', [0x01, 0x4a], this.counters.pukLength, PUK_REFERENCE),
     ]);
     const certificates = [certificate, ...otherCertificates];
     certFiles.forEach((file, i) => ef(`${app}${file}`, [...(certificates[i] ?? certificate)]));
@@ -230,38 +215,29 @@ export class VirtualCps4Card implements VirtualCard {
 
   /** Whether the PIN is verified now (until reset or power-off). */
   get verified(): boolean {
-    return this.pinVerified;
+    return this.counters.verified;
   }
 
   /** Power off, power on or warm reset: the verified state, selections and channels are lost. */
   reset(): void {
-    this.pinVerified = false;
+    this.counters.verified = false;
     this.channelOpen = this.options.channelOpenAtReset ?? true;
     this.chipDocSelected = false;
     this.currentDf = '3F00';
     this.selectedEf = null;
     this.securityEnvironmentKey = null;
     this.chain = null;
-    this.pending = [];
+    this.responses.clear();
   }
 
   process(apdu: Uint8Array): Uint8Array {
     this.apduCount += 1;
-    const isGetResponse = apdu[1] === 0xc0;
     const isChainPart = apdu[1] === 0x2a && ((apdu[0] ?? 0) & 0x10) !== 0;
     const answer = this.answer([...apdu]);
-    if (!isGetResponse && !(answer[answer.length - 2] === 0x61)) this.pending = [];
+    this.responses.afterCommand(apdu[1], answer);
     // A chain is broken by any command that does not continue it.
     if (!isChainPart && apdu[1] !== 0x2a) this.chain = null;
     return Uint8Array.from(answer);
-  }
-
-  private outgoing(bytes: number[]): number[] {
-    if (this.protocol === 'T=0' && bytes.length > 0) {
-      this.pending = bytes;
-      return [0x61, bytes.length & 0xff];
-    }
-    return [...bytes, ...SW.ok];
   }
 
   private answer(apdu: number[]): number[] {
@@ -273,13 +249,13 @@ export class VirtualCps4Card implements VirtualCard {
     if ((cla & 0x10) !== 0 && ins !== 0x2a) return [...SW.chainingNotSupported];
     const channel = cla & 0x03;
     if (channel > 1) return [...SW.logicalChannelNotSupported];
-    const lc = apdu.length > 5 ? apdu[4]! : 0;
-    if (apdu.length > 5 && apdu.length !== 5 + lc && apdu.length !== 6 + lc) return [...SW.wrongLength];
-    const body = apdu.slice(5, 5 + lc);
-    const le = apdu.length === 5 ? apdu[4]! || 256 : apdu.length === 6 + lc ? apdu[5 + lc]! || 256 : 0;
+    const parts = splitApdu(apdu);
+    if (!parts) return [...SW.wrongLength];
+    const { body, le } = parts;
     if (ins === 0xa4 && p1 === 0x04) return this.selectAid(channel, p2, body);
     // Channel 0 holds the other applications (CPS2ter...): nothing of them is modelled.
-    if (channel === 0) return ins === 0xc0 ? this.getResponse(p1, p2, le) : [...SW.conditionsNotSatisfied];
+    if (channel === 0)
+      return ins === 0xc0 ? this.responses.getResponse(p1, p2, le) : [...SW.conditionsNotSatisfied];
     if (!this.channelOpen) return [...SW.logicalChannelNotSupported];
     if (!this.chipDocSelected) return [...SW.conditionsNotSatisfied];
     switch (ins) {
@@ -290,7 +266,7 @@ export class VirtualCps4Card implements VirtualCard {
       case 0xb2:
         return this.readRecord(p1, p2, apdu.length === 5 ? le : 0);
       case 0xc0:
-        return this.getResponse(p1, p2, le);
+        return this.responses.getResponse(p1, p2, le);
       case 0x20:
         return this.verify(p1, p2, body);
       case 0x2c:
@@ -308,7 +284,8 @@ export class VirtualCps4Card implements VirtualCard {
   private selectAid(channel: number, p2: number, body: number[]): number[] {
     if (p2 !== 0x0c && p2 !== 0x04) return [...SW.wrongP1P2];
     const aid = hexOf(body);
-    const fcp = (): number[] => (p2 === 0x04 ? this.outgoing(tlv(0x6f, tlv(0x84, body))) : [...SW.ok]);
+    const fcp = (): number[] =>
+      p2 === 0x04 ? this.responses.outgoing(tlv(0x6f, tlv(0x84, body))) : [...SW.ok];
     if (channel === 0) return aid === CPS2TER_AID ? fcp() : [...SW.fileNotFound];
     if (aid === ISD_AID) {
       this.channelOpen = true;
@@ -345,14 +322,14 @@ export class VirtualCps4Card implements VirtualCard {
     if (node.kind === 'df') {
       this.currentDf = target;
       this.selectedEf = null;
-      return p2 === 0x04 ? this.outgoing(tlv(0x62, tlv(0x82, [0x38]))) : [...SW.ok];
+      return p2 === 0x04 ? this.responses.outgoing(tlv(0x62, tlv(0x82, [0x38]))) : [...SW.ok];
     }
     this.currentDf = target.slice(0, -4);
     this.selectedEf = target;
     const size = node.data.length;
     const structure = target === '3F002F00' && this.dirAsRecords ? 0x02 : 0x01;
     return p2 === 0x04
-      ? this.outgoing(tlv(0x62, tlv(0x80, [size >> 8, size & 0xff]), tlv(0x82, [structure])))
+      ? this.responses.outgoing(tlv(0x62, tlv(0x80, [size >> 8, size & 0xff]), tlv(0x82, [structure])))
       : [...SW.ok];
   }
 
@@ -384,50 +361,17 @@ export class VirtualCps4Card implements VirtualCard {
     return this.protocol === 'T=0' && le === 256 ? [0x6c, record.length] : [...record, ...SW.ok];
   }
 
-  private getResponse(p1: number, p2: number, le: number): number[] {
-    if (p1 !== 0 || p2 !== 0) return [...SW.wrongP1P2];
-    if (this.pending.length === 0) return [...SW.conditionsNotSatisfied];
-    const wanted = le || 256;
-    if (wanted > this.pending.length) return [0x6c, this.pending.length & 0xff];
-    const out = this.pending.slice(0, wanted);
-    this.pending = this.pending.slice(wanted);
-    return this.pending.length > 0 ? [...out, 0x61, this.pending.length & 0xff] : [...out, ...SW.ok];
-  }
-
   private verify(p1: number, p2: number, body: number[]): number[] {
     if (p1 !== 0x00) return [...SW.wrongP1P2];
     if (p2 !== PIN_REFERENCE) return [...SW.referenceNotFound];
-    if (this.pinTriesLeft === 0) return [...SW.blocked];
-    if (body.length === 0) return this.pinVerified ? [...SW.ok] : [0x63, 0xc0 | this.pinTriesLeft];
-    if (equal(this.pin, Uint8Array.from(body))) {
-      this.pinTriesLeft = 3;
-      this.pinVerified = true;
-      return [...SW.ok];
-    }
-    this.pinTriesLeft -= 1;
-    this.pinVerified = false;
-    return [0x63, 0xc0 | this.pinTriesLeft];
+    return this.counters.verify(body);
   }
 
   /** 01 2C 00 ref PUK+new PIN, or 01 2C 01 ref PUK: unblocks the PIN. */
   private resetRetryCounter(p1: number, p2: number, body: number[]): number[] {
     if (p1 !== 0x00 && p1 !== 0x01) return [...SW.wrongP1P2];
     if (p2 !== PIN_REFERENCE) return [...SW.referenceNotFound];
-    if (this.pukTriesLeft === 0) return [...SW.blocked];
-    const puk = body.slice(0, this.puk.length);
-    const newPin = body.slice(this.puk.length);
-    if (p1 === 0x00 && (newPin.length !== 4 || newPin.some((b) => b < 0x30 || b > 0x39)))
-      return [...SW.incorrectData];
-    if (p1 === 0x01 && newPin.length > 0) return [...SW.wrongLength];
-    if (!equal(this.puk, Uint8Array.from(puk))) {
-      this.pukTriesLeft -= 1;
-      return [0x63, 0xc0 | this.pukTriesLeft];
-    }
-    this.pukTriesLeft = 10;
-    if (p1 === 0x00) this.pin = newPin;
-    this.pinTriesLeft = 3;
-    this.pinVerified = false;
-    return [...SW.ok];
+    return this.counters.resetRetryCounter(p1, body);
   }
 
   /** 01 22 41 B8 03 83 01 key: the key PSO DECIPHER will use (the confidentiality template). */
@@ -456,7 +400,7 @@ export class VirtualCps4Card implements VirtualCard {
     }
     this.chain = null;
     if (this.securityEnvironmentKey !== KEY_AUTH) return [...SW.conditionsNotSatisfied];
-    if (!this.pinVerified) return [...SW.securityNotSatisfied];
+    if (!this.counters.verified) return [...SW.securityNotSatisfied];
     if (data.length !== MODULUS_BYTES) return [...SW.wrongLength];
     let plain: Buffer;
     try {
@@ -466,6 +410,6 @@ export class VirtualCps4Card implements VirtualCard {
       return [...SW.incorrectData];
     }
     this.decipherCount += 1;
-    return this.outgoing([...plain]);
+    return this.responses.outgoing([...plain]);
   }
 }
