@@ -5,89 +5,35 @@
  * see when the workstation is configured by policy alone.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { silentLog } from '../../../app/adapters/log/winston-log.js';
+import { readFileSync } from 'node:fs';
 import { clientRecordAccount } from '../../../app/adapters/idp/workstation-client.js';
 import { KeyringSecretStore } from '../../../app/adapters/vault/keyring-secret-store.js';
 import { tokenAccount } from '../../../app/adapters/vault/token-vault.js';
-import { composeAgent, type Agent, type AgentEvent } from '../../../app/agent/agent.js';
-import { productionAdapters } from '../../../app/agent/production.js';
-import { loadCatalogue } from '../../../app/agent/resources.js';
-import { DEFAULT_POLICY, type Policy } from '../../../app/core/policy.js';
-import { startReferenceIdp, type ReferenceIdp } from '../../harness/idp/reference-idp.js';
+import type { AgentEvent } from '../../../app/agent/agent.js';
+import type { Policy } from '../../../app/core/policy.js';
+import {
+  shippedWorkstation,
+  startConfiguredSite,
+  type ConfiguredSite,
+} from '../../harness/configured-site.js';
 import { cardHolderOf, DOCTOR, NURSE } from '../../harness/people.js';
-import { createCardPki, type CardPki } from '../../harness/pki.js';
-import { startPcscd, VPCD_PORT, type RunningPcscd } from '../../harness/pcscd.js';
+import { VPCD_PORT } from '../../harness/pcscd.js';
 import { typePin } from '../../harness/scenarios.js';
-import { VirtualCps3Card, VpcdConnection, VpcdReader } from '../../harness/vcard/index.js';
-import { EventLog } from '../../harness/wait.js';
+import { VirtualCps3Card, VpcdConnection } from '../../harness/vcard/index.js';
+import type { EventLog } from '../../harness/wait.js';
 
-let pcscd: RunningPcscd;
-let idp: ReferenceIdp;
-let pki: CardPki;
-let dir: string;
-let basePolicy: Policy;
-
+let site: ConfiguredSite;
 beforeAll(async () => {
-  pki = await createCardPki();
-  [pcscd, idp] = await Promise.all([startPcscd(), startReferenceIdp({ cardPki: pki, maxPinFailures: 3 })]);
-  dir = mkdtempSync(join(tmpdir(), 'releve-production-'));
-  writeFileSync(join(dir, 'idp-ca.pem'), idp.caPem);
-  writeFileSync(join(dir, 'card-roots.pem'), pki.rootPem + pki.intermediatePem);
-  basePolicy = {
-    ...DEFAULT_POLICY,
-    idpIssuer: idp.issuer,
-    idpCaFile: join(dir, 'idp-ca.pem'),
-    idpInitialAccessToken: idp.initialAccessToken,
-    cardTrustedRootsFile: join(dir, 'card-roots.pem'),
-  };
+  site = await startConfiguredSite({ maxPinFailures: 3 });
 });
 afterAll(async () => {
-  await Promise.all([pcscd.stop(), idp.stop()]);
+  await site.stop();
 });
 
-interface Workstation {
-  readonly agent: Agent;
-  readonly events: EventLog<AgentEvent>;
-  readonly reader: VpcdReader;
-  readonly auditFile: string;
-  stop(): Promise<void>;
-}
-
-/** The shipped adapters as policy configures them; only the reader is watched, to tap on it. */
-async function workstation(policy: Policy = basePolicy): Promise<Workstation> {
-  const auditFile = join(mkdtempSync(join(dir, 'audit-')), 'audit.jsonl');
-  const running = await productionAdapters(policy, { auditFile });
-  const reader = new VpcdReader(silentLog);
-  const agent = composeAgent({ ...running.adapters, badgeSources: [reader] }, policy, {
-    catalogue: loadCatalogue(policy.locale),
-  });
-  const events = new EventLog<AgentEvent>();
-  agent.subscribe(events.push);
-  await agent.start();
-  await reader.ready();
-  return {
-    agent,
-    events,
-    reader,
-    auditFile,
-    async stop() {
-      await agent.stop();
-      await running.close();
-    },
-  };
-}
+const workstation = (policy?: Policy) => shippedWorkstation(site, policy);
 
 const feedback = (events: EventLog<AgentEvent>, since = 0): string[] =>
   events.events.slice(since).flatMap((e) => (e.type === 'feedback' ? [e.text] : []));
-
-const auditOf = (file: string): Record<string, unknown>[] =>
-  readFileSync(file, 'utf8')
-    .trim()
-    .split('\n')
-    .map((line) => JSON.parse(line) as Record<string, unknown>);
 
 describe('the shipped agent configured by policy, against the reference IdP', () => {
   it('signs a nurse in with badge + PIN: registered workstation, tokens in the keyring, traced with her RPPS', async () => {
@@ -106,7 +52,7 @@ describe('the shipped agent configured by policy, against the reference IdP', ()
       });
 
       const vault = new KeyringSecretStore();
-      const registration = JSON.parse((await vault.get(clientRecordAccount(idp.issuer))) ?? '{}') as {
+      const registration = JSON.parse((await vault.get(clientRecordAccount(site.idp.issuer))) ?? '{}') as {
         clientId?: string;
       };
       expect(registration.clientId).toEqual(expect.any(String));
@@ -120,7 +66,7 @@ describe('the shipped agent configured by policy, against the reference IdP', ()
       expect(published).not.toContain(tokens.accessToken);
       expect(published).not.toContain(tokens.refreshToken);
 
-      const signIns = auditOf(ws.auditFile).filter((r) => r.action === 'authentication');
+      const signIns = ws.audit().filter((r) => r.action === 'authentication');
       expect(signIns.map((r) => `${String(r.outcome)}:${String(r.reason)}`)).toEqual([
         'failure:wrong-pin',
         'success:tap-in',
@@ -162,7 +108,7 @@ describe('the shipped agent configured by policy, against the reference IdP', ()
   it('signs a doctor in with his CPS card: PIN checked by the card, assertion signed by it, chain from policy', async () => {
     const card = await VirtualCps3Card.create({
       holder: cardHolderOf(DOCTOR),
-      pki,
+      pki: site.pki,
       pin: DOCTOR.pin,
     });
     const ws = await workstation();
@@ -177,7 +123,7 @@ describe('the shipped agent configured by policy, against the reference IdP', ()
         user: { displayName: DOCTOR.displayName, nationalId: DOCTOR.nationalId },
       });
       expect(card.pinTriesLeft).toBe(3);
-      const signIn = auditOf(ws.auditFile).find((r) => r.action === 'authentication');
+      const signIn = ws.audit().find((r) => r.action === 'authentication');
       expect(signIn).toMatchObject({
         outcome: 'success',
         method: 'card-pin',
@@ -193,9 +139,9 @@ describe('the shipped agent configured by policy, against the reference IdP', ()
   });
 
   it('fails safe and says so when the IdP is slow beyond the policy bound, or down', async () => {
-    const ws = await workstation({ ...basePolicy, authenticationTimeoutSeconds: 2 });
+    const ws = await workstation({ ...site.policy, authenticationTimeoutSeconds: 2 });
     try {
-      idp.setTokenDelay(5000);
+      site.idp.setTokenDelay(5000);
       await ws.reader.tap(NURSE.badgeUid);
       await typePin(ws.agent, NURSE.pin);
       await ws.events.waitFor(
@@ -206,10 +152,10 @@ describe('the shipped agent configured by policy, against the reference IdP', ()
       );
       expect(feedback(ws.events)).toContain('Délai dépassé — badgez à nouveau');
     } finally {
-      idp.setTokenDelay(0);
+      site.idp.setTokenDelay(0);
       await ws.stop();
     }
-    const down = await workstation({ ...basePolicy, idpIssuer: 'https://127.0.0.1:9' });
+    const down = await workstation({ ...site.policy, idpIssuer: 'https://127.0.0.1:9' });
     try {
       await down.reader.tap(NURSE.badgeUid);
       await typePin(down.agent, NURSE.pin);

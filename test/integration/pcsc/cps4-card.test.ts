@@ -5,69 +5,41 @@
  * (PSO DECIPHER) and verified by the IdP against the card's certificate and policy's roots.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { silentLog } from '../../../app/adapters/log/winston-log.js';
-import { composeAgent, type AgentEvent } from '../../../app/agent/agent.js';
-import { productionAdapters } from '../../../app/agent/production.js';
-import { loadCatalogue } from '../../../app/agent/resources.js';
-import { DEFAULT_POLICY, type Policy } from '../../../app/core/policy.js';
-import { startReferenceIdp, type ReferenceIdp } from '../../harness/idp/reference-idp.js';
-import { DOCTOR } from '../../harness/people.js';
-import { createCardPki, type CardPki } from '../../harness/pki.js';
-import { startPcscd, VPCD_PORT, type RunningPcscd } from '../../harness/pcscd.js';
+import {
+  shippedWorkstation,
+  startConfiguredSite,
+  type ConfiguredSite,
+} from '../../harness/configured-site.js';
+import { cardHolderOf, DOCTOR } from '../../harness/people.js';
+import { VPCD_PORT } from '../../harness/pcscd.js';
 import { runReleve } from '../../harness/releve-process.js';
 import { typePin } from '../../harness/scenarios.js';
-import { VirtualCps4Card, VpcdConnection, VpcdReader } from '../../harness/vcard/index.js';
-import { EventLog } from '../../harness/wait.js';
+import { VirtualCps4Card, VpcdConnection } from '../../harness/vcard/index.js';
 
-let pcscd: RunningPcscd;
-let idp: ReferenceIdp;
-let pki: CardPki;
-let dir: string;
-let policy: Policy;
-
+let site: ConfiguredSite;
 beforeAll(async () => {
-  pki = await createCardPki();
-  [pcscd, idp] = await Promise.all([startPcscd(), startReferenceIdp({ cardPki: pki, maxPinFailures: 3 })]);
-  dir = mkdtempSync(join(tmpdir(), 'releve-cps4-'));
-  writeFileSync(join(dir, 'idp-ca.pem'), idp.caPem);
-  writeFileSync(join(dir, 'card-roots.pem'), pki.rootPem + pki.intermediatePem);
-  policy = {
-    ...DEFAULT_POLICY,
-    idpIssuer: idp.issuer,
-    idpCaFile: join(dir, 'idp-ca.pem'),
-    idpInitialAccessToken: idp.initialAccessToken,
-    cardTrustedRootsFile: join(dir, 'card-roots.pem'),
-  };
+  site = await startConfiguredSite({ maxPinFailures: 3 });
 });
 afterAll(async () => {
-  await Promise.all([pcscd.stop(), idp.stop()]);
+  await site.stop();
 });
 
-const holder = {
-  surname: DOCTOR.surname,
-  givenName: DOCTOR.givenName,
-  nationalId: DOCTOR.nationalId!,
-  profession: DOCTOR.profession!,
-};
+const holder = cardHolderOf(DOCTOR);
 
 describe('CPS4 card through pcscd', () => {
   it.each(['T=1', 'T=0'] as const)(
     '%s: releve card --json reads holder, serial, chain and tries left — without spending a try',
     async (protocol) => {
-      const card = await VirtualCps4Card.create({ holder, pki, protocol, serial: '16180339' });
+      const card = await VirtualCps4Card.create({ holder, pki: site.pki, protocol, serial: '16180339' });
       const slot = new VpcdConnection(card);
       await slot.insert();
       try {
         await new Promise((resolve) => setTimeout(resolve, 800)); // pcscd notices the card
-        const policyFile = join(dir, 'policy.json');
-        writeFileSync(policyFile, JSON.stringify({ cardTrustedRootsFile: join(dir, 'card-roots.pem') }));
-        const result = await runReleve(['card', '--json'], {
-          RELEVE_POLICY: policyFile,
-          RELEVE_CARD_ROOTS: '',
-        });
+        const policyFile = join(site.dir, 'policy.json');
+        writeFileSync(policyFile, JSON.stringify({ cardTrustedRootsFile: site.cardRootsFile }));
+        const result = await runReleve(['card', '--json'], { RELEVE_POLICY: policyFile });
         expect(result.stderr).toBe('');
         expect(result.status).toBe(0);
         expect(JSON.parse(result.stdout)).toMatchObject({
@@ -89,17 +61,9 @@ describe('CPS4 card through pcscd', () => {
   );
 
   it('signs its holder in through the agent: PIN checked by the card, assertion signed by the card and verified by the IdP', async () => {
-    const card = await VirtualCps4Card.create({ holder, pki, pin: DOCTOR.pin });
-    const auditFile = join(mkdtempSync(join(dir, 'audit-')), 'audit.jsonl');
-    const running = await productionAdapters(policy, { auditFile });
-    const reader = new VpcdReader(silentLog);
-    const agent = composeAgent({ ...running.adapters, badgeSources: [reader] }, policy, {
-      catalogue: loadCatalogue(policy.locale),
-    });
-    const events = new EventLog<AgentEvent>();
-    agent.subscribe(events.push);
-    await agent.start();
-    await reader.ready();
+    const card = await VirtualCps4Card.create({ holder, pki: site.pki, pin: DOCTOR.pin });
+    const ws = await shippedWorkstation(site);
+    const { agent, events } = ws;
     const slot = new VpcdConnection(card, { port: VPCD_PORT + 1 });
     try {
       await slot.insert();
@@ -122,11 +86,7 @@ describe('CPS4 card through pcscd', () => {
       // The card checked the PIN (its counter is back to 3) and made the signature the IdP accepted.
       expect(card.pinTriesLeft).toBe(3);
       expect(card.decipherCount).toBeGreaterThanOrEqual(1);
-      const signIn = readFileSync(auditFile, 'utf8')
-        .trim()
-        .split('\n')
-        .map((line) => JSON.parse(line) as Record<string, unknown>)
-        .find((r) => r.action === 'authentication' && r.outcome === 'success');
+      const signIn = ws.audit().find((r) => r.action === 'authentication' && r.outcome === 'success');
       expect(signIn).toMatchObject({
         method: 'card-pin',
         badgeKind: 'cps-card',
@@ -137,8 +97,7 @@ describe('CPS4 card through pcscd', () => {
       await events.waitFor((e) => e.type === 'state' && e.snapshot.phase === 'locked', 'the lock');
     } finally {
       await slot.remove().catch(() => undefined);
-      await agent.stop();
-      await running.close();
+      await ws.stop();
     }
   });
 });
