@@ -16,6 +16,7 @@ import {
 } from '../ipc/contract.js';
 import { button, el, nameNode } from './dom.js';
 import {
+  DigitEntry,
   errorAfterFeedback,
   errorText,
   screenFor,
@@ -50,14 +51,12 @@ export class ReleveApp {
   private readerAvailable = true;
   private route: Route = 'main';
   private feedback: Feedback | null = null;
-  /** The digits typed so far; cleared on submit, cancel and every screen change. */
-  private digits: string[] = [];
-  private pinNote: string | null = null;
+  /** The PIN typed so far; cleared on submit, cancel and every screen change. */
+  private readonly pin = new DigitEntry();
   private submitting = false;
   private undoDeadline: number | null = null;
   /** The national ID being typed for e-CPS (not a secret: it is printed on the person's card). */
-  private idDigits: string[] = [];
-  private idNote: string | null = null;
+  private readonly nationalId = new DigitEntry();
   private ecpsSending = false;
   /** When the e-CPS request expires, on this screen's clock. */
   private ecpsDeadline: number | null = null;
@@ -141,9 +140,7 @@ export class ReleveApp {
   }
 
   private clearPin(): void {
-    this.digits.fill('');
-    this.digits = [];
-    this.pinNote = null;
+    this.pin.clear();
   }
 
   private screen(): Screen {
@@ -231,6 +228,32 @@ export class ReleveApp {
     this.bannerNode.textContent = text ?? '';
     this.bannerNode.toggleAttribute('hidden', text === null);
     this.bannerNode.className = phase === 'break-glass' ? 'banner danger' : 'banner warning';
+  }
+
+  /** The 3 × 4 pad the PIN and the national ID are typed on: 1–9, erase, 0, submit. */
+  private digitPad(pad: {
+    className: string;
+    label: string;
+    type: (digit: string) => void;
+    erase: () => void;
+    eraseId: string;
+    submit: { label: string; action: () => void; id: string };
+  }): HTMLElement {
+    const key = (
+      label: string,
+      action: () => void,
+      attributes: Record<string, string> = {},
+    ): HTMLButtonElement => button(label, action, { class: 'key', ...attributes });
+    return el(
+      'div',
+      { class: pad.className, role: 'group', 'aria-label': pad.label },
+      ...['1', '2', '3', '4', '5', '6', '7', '8', '9'].map((d) =>
+        key(d, () => pad.type(d), { 'data-digit': d }),
+      ),
+      key(this.strings.erase, pad.erase, { class: 'key erase', id: pad.eraseId }),
+      key('0', () => pad.type('0'), { 'data-digit': '0' }),
+      key(pad.submit.label, pad.submit.action, { class: 'key validate', id: pad.submit.id }),
+    );
   }
 
   /** On the e-CPS screens over someone's session: whose session the approval will set aside. */
@@ -365,32 +388,25 @@ export class ReleveApp {
     const note = el('p', { class: 'pin-note', id: 'pin-note', role: 'alert' });
     const max = this.diagnostics?.pinMaxLength ?? 12;
     const updateDots = (): void => {
-      const count = this.digits.length;
+      const count = this.pin.digits.length;
       dots.setAttribute('aria-label', s.digitsEntered(count));
       dots.dataset.count = String(count);
       const shown = Math.max(count, this.diagnostics?.pinMinLength ?? 4);
       dots.replaceChildren(
         ...Array.from({ length: shown }, (_, i) => el('span', { class: i < count ? 'dot filled' : 'dot' })),
       );
-      note.textContent = this.pinNote ?? '';
+      note.textContent = this.pin.note ?? '';
     };
     this.updaters.push(updateDots);
 
-    const key = (
-      label: string,
-      action: () => void,
-      attributes: Record<string, string> = {},
-    ): HTMLButtonElement => button(label, action, { class: 'key', ...attributes });
-    const pad = el(
-      'div',
-      { class: 'pin-pad', role: 'group', 'aria-label': s.enterPin },
-      ...['1', '2', '3', '4', '5', '6', '7', '8', '9'].map((d) =>
-        key(d, () => this.typeDigit(d, max), { 'data-digit': d }),
-      ),
-      key(s.erase, () => this.eraseDigit(), { class: 'key erase', id: 'pin-erase' }),
-      key('0', () => this.typeDigit('0', max), { 'data-digit': '0' }),
-      key(s.validate, () => void this.submitPin(), { class: 'key validate', id: 'pin-submit' }),
-    );
+    const pad = this.digitPad({
+      className: 'pin-pad',
+      label: s.enterPin,
+      type: (d) => this.typeDigit(d, max),
+      erase: () => this.eraseDigit(),
+      eraseId: 'pin-erase',
+      submit: { label: s.validate, action: () => void this.submitPin(), id: 'pin-submit' },
+    });
     return this.section(
       'pin',
       title,
@@ -406,18 +422,12 @@ export class ReleveApp {
 
   private typeDigit(digit: string, max: number): void {
     if (this.submitting) return;
-    if (this.digits.length >= max) {
-      this.pinNote = this.strings.pinTooLong(max);
-    } else {
-      this.digits.push(digit);
-      this.pinNote = null;
-    }
+    this.pin.type(digit, max, this.strings.pinTooLong(max));
     this.render();
   }
 
   private eraseDigit(): void {
-    this.digits.pop();
-    this.pinNote = null;
+    this.pin.erase();
     this.render();
   }
 
@@ -425,20 +435,20 @@ export class ReleveApp {
     const prompt = this.snapshot.prompt;
     if (!prompt || this.submitting) return;
     const min = this.diagnostics?.pinMinLength ?? 4;
-    if (this.digits.length < min) {
-      this.pinNote = this.strings.pinTooShort(min);
+    if (this.pin.digits.length < min) {
+      this.pin.note = this.strings.pinTooShort(min);
       this.render();
       return;
     }
     // The PIN leaves the page once, as the contract's string; the page keeps no copy.
-    const pin = this.digits.join('');
+    const pin = this.pin.text;
     this.clearPin();
     this.submitting = true;
     this.render();
     const result = await this.options.api.submitPin({ attemptId: prompt.attemptId, pin });
     this.submitting = false;
     if (!result.ok) {
-      this.pinNote = this.pinProblem(result.code);
+      this.pin.note = this.pinProblem(result.code);
       this.render();
     }
   }
@@ -544,25 +554,18 @@ export class ReleveApp {
     });
     const note = el('p', { class: 'pin-note', id: 'ecps-note', role: 'alert' });
     this.updaters.push(() => {
-      shown.textContent = this.idDigits.join('');
-      shown.dataset.count = String(this.idDigits.length);
-      note.textContent = this.idNote ?? '';
+      shown.textContent = this.nationalId.text;
+      shown.dataset.count = String(this.nationalId.digits.length);
+      note.textContent = this.nationalId.note ?? '';
     });
-    const key = (
-      label: string,
-      action: () => void,
-      attributes: Record<string, string> = {},
-    ): HTMLButtonElement => button(label, action, { class: 'key', ...attributes });
-    const pad = el(
-      'div',
-      { class: 'pin-pad id-pad', role: 'group', 'aria-label': s.nationalIdLabel },
-      ...['1', '2', '3', '4', '5', '6', '7', '8', '9'].map((d) =>
-        key(d, () => this.typeIdDigit(d), { 'data-digit': d }),
-      ),
-      key(s.erase, () => this.eraseIdDigit(), { class: 'key erase', id: 'ecps-erase' }),
-      key('0', () => this.typeIdDigit('0'), { 'data-digit': '0' }),
-      key(s.ecpsSend, () => void this.sendNationalId(), { class: 'key validate', id: 'ecps-submit' }),
-    );
+    const pad = this.digitPad({
+      className: 'pin-pad id-pad',
+      label: s.nationalIdLabel,
+      type: (d) => this.typeIdDigit(d),
+      erase: () => this.eraseIdDigit(),
+      eraseId: 'ecps-erase',
+      submit: { label: s.ecpsSend, action: () => void this.sendNationalId(), id: 'ecps-submit' },
+    });
     return this.section(
       'ecps',
       this.heading(s.ecpsTitle),
@@ -578,31 +581,25 @@ export class ReleveApp {
 
   private typeIdDigit(digit: string): void {
     if (this.ecpsSending) return;
-    if (this.idDigits.length >= NATIONAL_ID_LENGTH) this.idNote = this.strings.nationalIdTooLong;
-    else {
-      this.idDigits.push(digit);
-      this.idNote = null;
-    }
+    this.nationalId.type(digit, NATIONAL_ID_LENGTH, this.strings.nationalIdTooLong);
     this.render();
   }
 
   private eraseIdDigit(): void {
-    this.idDigits.pop();
-    this.idNote = null;
+    this.nationalId.erase();
     this.render();
   }
 
   private closeNationalId(): void {
-    this.idDigits = [];
-    this.idNote = null;
+    this.nationalId.clear();
     this.route = 'main';
   }
 
   private async sendNationalId(): Promise<void> {
     if (this.ecpsSending) return;
-    const nationalId = this.idDigits.join('');
+    const nationalId = this.nationalId.text;
     if (!NATIONAL_ID_PATTERN.test(nationalId)) {
-      this.idNote = this.strings.nationalIdInvalid;
+      this.nationalId.note = this.strings.nationalIdInvalid;
       this.render();
       return;
     }
@@ -613,7 +610,7 @@ export class ReleveApp {
       // The agent's state (ecps-waiting) brings the code screen; the pad is done.
       if (this.route === 'ecps') this.closeNationalId();
     } else {
-      this.idNote = this.ecpsProblem(result.code);
+      this.nationalId.note = this.ecpsProblem(result.code);
     }
     this.render();
   }

@@ -106,3 +106,37 @@ export function screenFor({ snapshot, pendingError, route, readerAvailable }: Vi
 export function errorAfterFeedback(previous: ErrorKind | null, feedback: Feedback): ErrorKind | null {
   return errorKindOf(feedback.message) ?? previous;
 }
+
+/**
+ * Digits typed on a pad (the PIN, the national ID): at most `max`, with the note the pad shows
+ * under them. Clearing overwrites the digits before dropping them (a PIN must not linger).
+ */
+export class DigitEntry {
+  digits: string[] = [];
+  note: string | null = null;
+
+  /** Adds a digit, or says `tooLong` when `max` are already there. */
+  type(digit: string, max: number, tooLong: string): void {
+    if (this.digits.length >= max) {
+      this.note = tooLong;
+      return;
+    }
+    this.digits.push(digit);
+    this.note = null;
+  }
+
+  erase(): void {
+    this.digits.pop();
+    this.note = null;
+  }
+
+  clear(): void {
+    this.digits.fill('');
+    this.digits = [];
+    this.note = null;
+  }
+
+  get text(): string {
+    return this.digits.join('');
+  }
+}
