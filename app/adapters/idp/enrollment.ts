@@ -30,6 +30,7 @@ import {
   NotRegisteredError,
   type WorkstationClient,
 } from './workstation-client.js';
+import { silentLog } from '../log/winston-log.js';
 
 export type EnrollmentFailureReason =
   /** The badge ID is not 8 to 20 hexadecimal digits (nothing was sent). */
@@ -98,13 +99,6 @@ export interface EnrollBadgeOptions {
   /** Epoch ms; default Date.now. */
   readonly now?: () => number;
 }
-
-const quietLog: DiagnosticLog = {
-  debug: () => undefined,
-  info: () => undefined,
-  warn: () => undefined,
-  error: () => undefined,
-};
 
 const BADGE_ID = /^[0-9A-F]{8,20}$/;
 
@@ -312,7 +306,7 @@ async function enrollmentOutcome(response: Response): Promise<EnrollmentFailure 
  * to them with the given PIN. Resolves with the person, or why it did not happen.
  */
 export async function enrollBadge(options: EnrollBadgeOptions): Promise<EnrollmentResult> {
-  const log = options.log ?? quietLog;
+  const log = options.log ?? silentLog;
   try {
     const badgeId = canonicalBadgeId(options.badgeId);
     if (!badgeId) return fail('invalid-badge', 'a badge ID is 8 to 20 hexadecimal digits');

@@ -40,6 +40,7 @@ import {
   NotRegisteredError,
   type WorkstationClient,
 } from './workstation-client.js';
+import { silentLog } from '../log/winston-log.js';
 
 export const JWT_BEARER_GRANT = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
 
@@ -75,13 +76,6 @@ export type EcpsResult =
       readonly failure: { readonly reason: 'ecps-denied' | 'ecps-expired' | 'cancelled' };
     };
 
-const quietLog: DiagnosticLog = {
-  debug: () => undefined,
-  info: () => undefined,
-  warn: () => undefined,
-  error: () => undefined,
-};
-
 type Attempt<T> =
   { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: ErrorClass };
 
@@ -107,7 +101,7 @@ export class OidcIdentityProvider implements IdentityProvider {
     this.scope = options.scope ?? 'openid profile offline_access';
     this.usernameTemplate = options.badgeUsernameTemplate ?? 'badge:{uid}';
     this.claimNames = options.claimNames ?? DEFAULT_CLAIM_NAMES;
-    this.log = options.log ?? quietLog;
+    this.log = options.log ?? silentLog;
     this.now = options.now ?? Date.now;
     this.httpsFetch = createHttpsFetch({ caPem: options.caPem, maxResponseBytes: options.maxResponseBytes });
   }

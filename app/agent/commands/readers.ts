@@ -7,8 +7,9 @@
 import { parseArgs } from 'node:util';
 import { PcscBadgeSource } from '../../adapters/pcsc/pcsc-badge-source.js';
 import { snapshotPcscReaders, type PcscReaderSnapshot } from '../../adapters/pcsc/reader-snapshot.js';
-import type { BadgeSource, BadgeSourceEvent, DiagnosticLog } from '../../core/ports/index.js';
+import type { BadgeSource, BadgeSourceEvent } from '../../core/ports/index.js';
 import type { CliIo } from '../cli.js';
+import { silentLog } from '../../adapters/log/winston-log.js';
 
 export interface ListReadersOptions {
   readonly json?: boolean;
@@ -22,13 +23,6 @@ export interface ListReadersOptions {
   /** Where the PC/SC snapshot (ATRs) comes from; tests may replace it. */
   readonly snapshot?: () => PcscReaderSnapshot[];
 }
-
-const quietLog: DiagnosticLog = {
-  debug: () => undefined,
-  info: () => undefined,
-  warn: () => undefined,
-  error: () => undefined,
-};
 
 function describeEvent(event: BadgeSourceEvent): Record<string, unknown> {
   switch (event.type) {
@@ -61,7 +55,7 @@ const asText = (fields: Record<string, unknown>): string =>
  * 0 when at least one reader is there, 1 when none (no smart-card service, no reader plugged).
  */
 export async function listReaders(options: ListReadersOptions, out: (line: string) => void): Promise<number> {
-  const sources = options.sources?.() ?? [new PcscBadgeSource({ log: quietLog })];
+  const sources = options.sources?.() ?? [new PcscBadgeSource({ log: silentLog })];
   const seen: BadgeSourceEvent[] = [];
   const print = (event: BadgeSourceEvent): void => {
     const fields = describeEvent(event);
