@@ -155,8 +155,8 @@ async function register(options: WorkstationClientOptions): Promise<WorkstationC
   return finish(config, record, await keyPairOf(record.dpopKey));
 }
 
-async function loadRecord(options: WorkstationClientOptions): Promise<ClientRecord | null> {
-  const stored = await options.store.get(clientRecordAccount(options.issuer));
+async function loadRecord(store: SecretStore, issuer: string): Promise<ClientRecord | null> {
+  const stored = await store.get(clientRecordAccount(issuer));
   if (stored === null) return null;
   let json: unknown;
   try {
@@ -165,12 +165,20 @@ async function loadRecord(options: WorkstationClientOptions): Promise<ClientReco
     return null;
   }
   const parsed = recordSchema.safeParse(json);
-  return parsed.success && parsed.data.issuer === options.issuer ? parsed.data : null;
+  return parsed.success && parsed.data.issuer === issuer ? parsed.data : null;
+}
+
+/**
+ * This workstation's client ID at `issuer`, from the vault, without registering: null when it
+ * has no usable registration (none, or one the agent would not use and would replace).
+ */
+export async function registeredClientId(store: SecretStore, issuer: string): Promise<string | null> {
+  return (await loadRecord(store, issuer))?.clientId ?? null;
 }
 
 /** The registered client, registering the workstation first if the vault has no record. */
 export async function loadOrRegisterClient(options: WorkstationClientOptions): Promise<WorkstationClient> {
-  const record = await loadRecord(options);
+  const record = await loadRecord(options.store, options.issuer);
   if (!record) return register(options);
   const config = await oidc.discovery(
     new URL(options.issuer),

@@ -7,7 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { createHttpsFetch, type HttpsFetch } from '../../adapters/idp/https-fetch.js';
-import { clientRecordAccount } from '../../adapters/idp/workstation-client.js';
+import { registeredClientId } from '../../adapters/idp/workstation-client.js';
 import type { Policy } from '../../core/policy.js';
 import type { SecretStore } from '../../core/ports/secret-store.js';
 import type { CliIo } from '../cli.js';
@@ -27,7 +27,7 @@ export interface IdpCheckOptions {
    * This workstation's registration with the issuer, from the OS vault: its client ID, null when
    * it has not registered yet. Absent: not checked.
    */
-  readonly registration?: () => Promise<string | null>;
+  readonly registration?: (issuer: string) => Promise<string | null>;
   /** Whether policy gives an initial access token (needed until the workstation is registered). */
   readonly hasInitialAccessToken?: boolean;
 }
@@ -182,7 +182,7 @@ export async function idpCheck(options: IdpCheckOptions, out: (line: string) => 
 
     if (options.registration) {
       try {
-        const clientId = await options.registration();
+        const clientId = await options.registration(issuer);
         if (clientId) add('workstation', 'ok', `registered with this IdP as client ${clientId}`);
         else if (options.hasInitialAccessToken)
           add(
@@ -257,18 +257,6 @@ export async function idpCheck(options: IdpCheckOptions, out: (line: string) => 
   return usable ? 0 : 1;
 }
 
-/** Reads this workstation's client ID for an issuer from the vault, without registering. */
-export async function registeredClientId(vault: SecretStore, issuer: string): Promise<string | null> {
-  const raw = await vault.get(clientRecordAccount(issuer));
-  if (raw === null) return null;
-  try {
-    const record = JSON.parse(raw) as { clientId?: unknown };
-    return typeof record.clientId === 'string' ? record.clientId : null;
-  } catch {
-    return null;
-  }
-}
-
 export interface IdpCommandOptions {
   /** The policy in force (its IdP settings are the defaults of --issuer and --ca-file). */
   readonly policy: () => Promise<Policy>;
@@ -310,7 +298,7 @@ export async function idpCheckCommand(
       caFile,
       json: values.json,
       timeoutMs: policy.authenticationTimeoutSeconds * 1000,
-      registration: () => registeredClientId(vault, issuer.replace(/\/+$/, '')),
+      registration: (checked) => registeredClientId(vault, checked),
       hasInitialAccessToken: policy.idpInitialAccessToken !== '',
     },
     io.out,

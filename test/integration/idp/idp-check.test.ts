@@ -6,7 +6,11 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { idpCheck } from '../../../app/agent/commands/idp-check.js';
+import { OidcIdentityProvider } from '../../../app/adapters/idp/oidc-identity-provider.js';
+import { idpCheck, idpCheckCommand } from '../../../app/agent/commands/idp-check.js';
+import { DEFAULT_POLICY } from '../../../app/core/policy.js';
+import { NURSE } from '../../harness/people.js';
+import { MemorySecretStore } from '../../harness/sim/memory-stores.js';
 import { startReferenceIdp, type ReferenceIdp } from '../../harness/idp/reference-idp.js';
 import { startRogueIdp, type RogueIdp } from '../../harness/idp/rogue-idp.js';
 
@@ -89,5 +93,45 @@ describe('releve idp check', () => {
     expect((await run({ issuer: 'http://127.0.0.1:1' })).lines[0]).toMatch(
       /FAIL +issuer +the issuer must be an https/,
     );
+  });
+
+  it('says whether this workstation is registered, will register, or cannot', async () => {
+    const vault = new MemorySecretStore();
+    const check = async (initialAccessToken: string) => {
+      const lines: string[] = [];
+      const errors: string[] = [];
+      const policy = {
+        ...DEFAULT_POLICY,
+        idpIssuer: idp.issuer,
+        idpCaFile: caFile,
+        idpInitialAccessToken: initialAccessToken,
+      };
+      const code = await idpCheckCommand(
+        [],
+        { out: (line) => lines.push(line), err: (line) => errors.push(line) },
+        { policy: async () => policy, vault: () => vault },
+      );
+      return { code, text: lines.join('\n'), errors };
+    };
+    const cannot = await check('');
+    expect(cannot.code).toBe(1);
+    expect(cannot.text).toMatch(
+      /FAIL +workstation +not registered, and policy gives no initial access token/,
+    );
+    const will = await check(idp.initialAccessToken);
+    expect(will.code).toBe(0);
+    expect(will.text).toMatch(/OK +workstation +not registered yet: registers at its first sign-in/);
+    // The first sign-in registers it, in the same vault.
+    const signIn = await new OidcIdentityProvider({
+      issuer: idp.issuer,
+      secretStore: vault,
+      initialAccessToken: idp.initialAccessToken,
+      caPem: idp.caPem,
+    }).signInWithBadge(NURSE.badgeUid, new TextEncoder().encode(NURSE.pin));
+    expect(signIn.ok).toBe(true);
+    const registered = await check('');
+    expect(registered.code).toBe(0);
+    expect(registered.text).toMatch(/OK +workstation +registered with this IdP as client \S+/);
+    expect(registered.errors).toEqual([]);
   });
 });
