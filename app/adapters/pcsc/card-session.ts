@@ -19,7 +19,7 @@ import {
 } from '../../core/cards/index.js';
 import { toHex } from '../../core/badge.js';
 import type { CardIdentity, CardSession, PinCheck, PinVerifier } from '../../core/ports/index.js';
-import { cardPresence, sharedCpsReads, type CardPresence, type CpsReadCache } from './cps-read-cache.js';
+import { cardPresence, CpsReadCache, type CardPresence } from './cps-read-cache.js';
 import { createPcscContext, inTransaction, PcscCardError, type PcscContextLike } from './transaction.js';
 
 const CPS_PROFILES: readonly CardProfileId[] = ['cps3-contact', 'cps3-contactless', 'cps4'];
@@ -107,15 +107,15 @@ export interface PcscCardSessionOptions {
   /** How a PC/SC context is made; tests may pass a fake. */
   readonly createContext?: () => PcscContextLike;
   /**
-   * What was read from each reader's card during its presence; default the one the badge
-   * source shares, so that the card it read at insertion is not read in full again.
+   * What this session read from each reader's card during its presence (default: a cache of its
+   * own), so that the PIN check and the sign-in after an identity read do not read it again.
    */
   readonly cpsReads?: CpsReadCache;
 }
 
 /**
- * The card's data for this presence: what was read before (by the badge source, or an earlier
- * call) once its serial says it is the same card, or a full read, remembered.
+ * The card's data for this presence: what an earlier call read, once its serial says it is the
+ * same card, or a full read, remembered.
  */
 export async function cpsCardData(
   reads: CpsReadCache,
@@ -144,7 +144,7 @@ export class PcscCardSession implements CardSession, PinVerifier {
     private readonly options: PcscCardSessionOptions = {},
   ) {
     this.trusted = trusted.flatMap((t) => (typeof t === 'string' ? parsePemBundle(t) : [t]));
-    this.reads = options.cpsReads ?? sharedCpsReads;
+    this.reads = options.cpsReads ?? new CpsReadCache();
   }
 
   private withCard<T>(
@@ -156,8 +156,9 @@ export class PcscCardSession implements CardSession, PinVerifier {
 
   /**
    * Serial, holder, tries left (VERIFY without data: no try spent) and chain status, in one
-   * transaction. The card the badge source read at its insertion is not read in full again:
-   * its serial (3 or 4 APDUs) says it is the same, then only the tries left are asked.
+   * transaction: the card is read in full at its first identity read in a presence (the badge
+   * source reads only its serial); a later one in the same presence reads the serial (3 or 4
+   * APDUs) to know it is the same card, then only the tries left.
    */
   async readIdentity(readerName: string): Promise<CardIdentity> {
     return this.withCard(readerName, async (transmit, profile, presence) => {
@@ -184,13 +185,13 @@ export class PcscCardSession implements CardSession, PinVerifier {
   async verifyPin(readerName: string, pin: Uint8Array): Promise<PinCheck> {
     try {
       return await this.withCard(readerName, async (transmit, profile, presence) => {
-        // The PIN reference comes from the card's AODF, read with its identity during this
-        // presence; a card verified without that read first (a caller that skipped
-        // readIdentity) gets its holder PIN reference read now, which spends nothing.
-        const pinReference =
-          this.reads.get(readerName, presence)?.pinReference ??
-          (await cpsCardData(this.reads, readerName, transmit, profile, presence)).pinReference;
-        return verifyPin(transmit, profile, pinReference, pin);
+        // The PIN's reference and format (padding) come from the card's AODF, read with its
+        // identity during this presence; a card verified without that read first (a caller that
+        // skipped readIdentity) is read now, which spends nothing.
+        const data =
+          this.reads.get(readerName, presence) ??
+          (await cpsCardData(this.reads, readerName, transmit, profile, presence));
+        return verifyPin(transmit, profile, data.pinReference, pin, data.pin);
       });
     } catch (error) {
       if (error instanceof PcscCardError && (error.code === 'card-removed' || error.code === 'timeout'))

@@ -1,17 +1,19 @@
 /**
- * What was read from the CPS card in each reader, so that a card is read in full once per
- * insertion: the badge source reads it to get its serial (the badge ID), and the agent's identity
- * read that follows finds it here and only asks the card what may have changed (its PIN tries
+ * What the card session read from the CPS card in each reader, so that a card is read in full
+ * once per insertion: the identity read fills it, and the PIN check (the PIN reference and
+ * format) and the sign-in (the certificate) that follow take what they need from it. A later
+ * identity read in the same presence only asks the card what may have changed (its PIN tries
  * left) and what proves it is still the same card (its serial, 3 or 4 APDUs).
  *
  * An entry holds for one presence of one card: it is keyed by reader name, pcsc-lite's card
  * event counter for that reader (upper 16 bits of the reader state: it moves at every insertion
  * and removal) and the ATR. A card taken out and put back, or another card, has another key, so
- * a removal invalidates the entry without anyone having to say so (the badge source also drops
- * it when it sees the card go). A counter that starts again (pcscd restarted) cannot give one
- * card's identity to another: the identity read checks the card's serial first. The PIN check
- * takes only the PIN reference from an entry, and the sign-in only the certificate, which is
- * public: the signature that must match it is made by the card in the reader.
+ * a removal invalidates the entry without anyone having to say so. A counter that starts again
+ * (pcscd restarted) cannot give one card's identity to another: the identity read checks the
+ * card's serial first. The PIN check takes only the PIN reference and format from an entry, and
+ * the sign-in only the certificate, which is public: the signature that must match it is made by
+ * the card in the reader. Each card session has its own cache; nothing is shared between
+ * modules.
  */
 import type { CpsCardData } from '../../core/cards/index.js';
 
@@ -39,15 +41,4 @@ export class CpsReadCache {
     if (presence === null) this.entries.delete(readerName);
     else this.entries.set(readerName, { presence, data });
   }
-
-  /** The card left `readerName` (or the reader went): its entry is of no more use. */
-  forget(readerName: string): void {
-    this.entries.delete(readerName);
-  }
 }
-
-/**
- * The cache the production badge source and card session share when none is given: both read
- * the same readers in the same process, and the agent is composed with one of each.
- */
-export const sharedCpsReads = new CpsReadCache();

@@ -22,12 +22,10 @@
  * lets an OS session adapter ask for it on a resume event. Start-up never waits on PC/SC.
  */
 import * as pcsc from 'smartcard';
-import { toHex, type UidByteOrder } from '../../core/badge.js';
-import { identifyAtr, readUid, type AtrMatch } from '../../core/cards/index.js';
+import { toHex } from '../../core/badge.js';
+import { byteOrderFor, identifyAtr, readCpsSerial, readUid, type AtrMatch } from '../../core/cards/index.js';
 import type { BadgePresentation } from '../../core/identity.js';
 import type { BadgeSource, BadgeSourceEvent, DiagnosticLog, ReaderInfo } from '../../core/ports/index.js';
-import { cpsCardData } from './card-session.js';
-import { sharedCpsReads, type CpsReadCache } from './cps-read-cache.js';
 import {
   createPcscContext,
   inTransaction,
@@ -36,21 +34,12 @@ import {
   type PcscReaderState,
 } from './transaction.js';
 
-/** @deprecated the name before transaction.ts; kept for callers that inject a fake context. */
-export type ContextLike = PcscContextLike;
-
-/** Readers whose name matches `reader` (a name prefix, or a pattern) report UIDs in `order`. */
-export interface UidByteOrderRule {
-  readonly reader: string | RegExp;
-  readonly order: UidByteOrder;
-}
-
 export interface PcscBadgeSourceOptions {
   /**
-   * The per-reader UID byte-order rules, first match wins, default 'as-read': rule objects, or
-   * policy `readerUidByteOrder` strings "<reader name prefix>=reversed|as-read".
+   * Policy `readerUidByteOrder`: "<reader name prefix>=reversed|as-read", first match wins,
+   * default as-read (the core's rule, `byteOrderFor`).
    */
-  readonly uidByteOrder?: readonly (string | UidByteOrderRule)[];
+  readonly uidByteOrder?: readonly string[];
   readonly log: DiagnosticLog;
   /** How a PC/SC context is made; tests may pass a fake. */
   readonly createContext?: () => PcscContextLike;
@@ -58,11 +47,6 @@ export interface PcscBadgeSourceOptions {
   readonly maxBackoffMs?: number;
   /** Bound on connecting and on each APDU of one card read. */
   readonly transactionTimeoutMs?: number;
-  /**
-   * Where a CPS card's full read (done here for its serial) is kept for the agent's identity
-   * read that follows; default the cache the card session shares.
-   */
-  readonly cpsReads?: CpsReadCache;
   /** The resume detector's clock and timer; tests inject them. Default: Date.now, setInterval. */
   readonly resume?: ResumeDetectorOptions;
 }
@@ -101,16 +85,6 @@ const eventCount = (state: number): number => (state >>> 16) & 0xffff;
 
 const message = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
-/** A policy rule "<reader name prefix>=reversed|as-read"; a malformed one matches nothing. */
-function parseRule(rule: string): { reader: string; order: UidByteOrder | null } {
-  const at = rule.lastIndexOf('=');
-  const order = rule.slice(at + 1);
-  return {
-    reader: rule.slice(0, at),
-    order: at > 0 && (order === 'reversed' || order === 'as-read') ? order : null,
-  };
-}
-
 /** Thrown inside the watch to start again with fresh contexts and re-synchronise. */
 class Resync extends Error {}
 
@@ -125,11 +99,7 @@ export class PcscBadgeSource implements BadgeSource {
   private resyncWanted = false;
   private stopResumeCheck: (() => void) | null = null;
 
-  private readonly reads: CpsReadCache;
-
-  constructor(private readonly options: PcscBadgeSourceOptions) {
-    this.reads = options.cpsReads ?? sharedCpsReads;
-  }
+  constructor(private readonly options: PcscBadgeSourceOptions) {}
 
   async start(listener: (event: BadgeSourceEvent) => void): Promise<void> {
     if (this.running) return;
@@ -244,7 +214,6 @@ export class PcscBadgeSource implements BadgeSource {
   private loseReader(name: string): void {
     const badge = this.known.get(name);
     this.known.delete(name);
-    this.reads.forget(name);
     if (badge) this.emit({ type: 'badge-removed', badgeId: badge.badgeId, readerName: name });
     this.emit({ type: 'reader-lost', readerName: name });
   }
@@ -325,20 +294,10 @@ export class PcscBadgeSource implements BadgeSource {
   }
 
   private onEmpty(readerName: string): void {
-    this.reads.forget(readerName);
     const badge = this.known.get(readerName);
     if (!badge) return;
     this.known.set(readerName, null);
     this.emit({ type: 'badge-removed', badgeId: badge.badgeId, readerName });
-  }
-
-  private uidOrderFor(readerName: string): UidByteOrder {
-    for (const rule of this.options.uidByteOrder ?? []) {
-      const { reader, order } = typeof rule === 'string' ? parseRule(rule) : rule;
-      if (order === null) continue;
-      if (typeof reader === 'string' ? readerName.startsWith(reader) : reader.test(readerName)) return order;
-    }
-    return 'as-read';
   }
 
   /** One short transaction: the card's badge ID. A failed read says why and presents nothing. */
@@ -370,16 +329,15 @@ export class PcscBadgeSource implements BadgeSource {
   private readBadgeId(readerName: string, match: AtrMatch): Promise<string> {
     return inTransaction(
       readerName,
-      async (transmit, _atr, presence) => {
+      async (transmit) => {
         if (match.badgeKind === 'rfid') {
-          const uid = await readUid(transmit, this.uidOrderFor(readerName));
+          const uid = await readUid(transmit, byteOrderFor(readerName, this.options.uidByteOrder ?? []));
           if (!uid.ok) throw new PcscCardError('unknown-card', uid.problem, false);
           return uid.uid;
         }
-        // A CPS card's badge ID is its serial (EF.SN.ICC). The whole card is read (~20 APDUs, a
-        // few ms with quick ACKs): a card whose certificate cannot be read is no badge, and the
-        // agent's identity read that follows finds it all in the shared cache.
-        return (await cpsCardData(this.reads, readerName, transmit, match.profile, presence)).serial;
+        // A CPS card's badge ID is its serial (EF.SN.ICC, 3 or 4 APDUs). Who holds the card, and
+        // whether its certificate can be trusted, is the card session's read, not the reader's.
+        return (await readCpsSerial(transmit, match.profile)).serial;
       },
       {
         timeoutMs: this.options.transactionTimeoutMs ?? 3000,

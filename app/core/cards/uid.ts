@@ -30,13 +30,18 @@ export async function readUid(transmit: Transmit, order: UidByteOrder): Promise<
   return normalizeUid(response.data, order);
 }
 
-/** The byte order rule for a reader: the first policy entry whose prefix starts its name. */
+/**
+ * The byte order rule for a reader: the first policy entry "<reader name prefix>=reversed|as-read"
+ * whose prefix starts its name; as-read when none does. An entry without a prefix or an order
+ * (policy refuses them) matches no reader rather than every one.
+ */
 export function byteOrderFor(readerName: string, rules: readonly string[]): UidByteOrder {
   for (const rule of rules) {
     const at = rule.lastIndexOf('=');
-    const prefix = rule.slice(0, at);
+    if (at <= 0) continue;
     const order = rule.slice(at + 1);
-    if (readerName.startsWith(prefix) && (order === 'reversed' || order === 'as-read')) return order;
+    if (order !== 'reversed' && order !== 'as-read') continue;
+    if (readerName.startsWith(rule.slice(0, at))) return order;
   }
   return 'as-read';
 }

@@ -1,7 +1,7 @@
 /**
  * The PC/SC badge source against a fake PC/SC context: what real pcscd makes hard to provoke on
  * demand — a badge swapped for another while the source was busy, no service at all at start,
- * reader-name byte-order rules given as patterns.
+ * byte-order rules for readers that are not there.
  */
 import { describe, expect, it } from '@jest/globals';
 import * as pcsc from 'smartcard';
@@ -211,12 +211,12 @@ describe('PC/SC badge source (fake PC/SC service)', () => {
     await source.stop();
   });
 
-  it('applies byte-order rules given as reader-name patterns, first match first', async () => {
+  it("applies policy's byte-order rules by reader-name prefix, first match first", async () => {
     const service = new FakeService();
     service.set('ACS ACR1252 PICC 00 00', new VirtualUidBadge('F6E5D4C3B2A104'));
     service.set('Identiv uTrust 00 00', new VirtualUidBadge('04A1B2C3D4E5F6'));
     const { source, log } = await started(service, {
-      uidByteOrder: [{ reader: /^ACS ACR12/, order: 'reversed' }, 'Identiv=as-read'],
+      uidByteOrder: ['ACS ACR12=reversed', 'ACS=as-read', 'Identiv=as-read'],
     });
     await log.waitFor(
       () => log.events.filter((e) => e.type === 'badge-presented').length === 2,
