@@ -26,28 +26,32 @@ export function readPinFromTty(
       resolve(value);
     };
     const onData = (chunk: Buffer): void => {
-      for (const byte of chunk) {
-        if (byte === 0x0d || byte === 0x0a) {
-          // Enter: hand over a copy of exactly the digits typed; the work buffer is wiped.
-          finish(buffer.slice(0, length));
-          return;
+      // The chunk holds typed digits too: wiped however the loop ends (Enter and cancel included).
+      try {
+        for (const byte of chunk) {
+          if (byte === 0x0d || byte === 0x0a) {
+            // Enter: hand over a copy of exactly the digits typed; the work buffer is wiped.
+            finish(buffer.slice(0, length));
+            return;
+          }
+          if (byte === 0x03 || byte === 0x1b) {
+            // Ctrl-C or Escape: cancel.
+            finish(null);
+            return;
+          }
+          if ((byte === 0x7f || byte === 0x08) && length > 0) {
+            length -= 1;
+            buffer[length] = 0;
+            output.write('\b \b');
+          } else if (byte >= 0x30 && byte <= 0x39 && length < MAX_PIN) {
+            buffer[length] = byte;
+            length += 1;
+            output.write('•');
+          }
         }
-        if (byte === 0x03 || byte === 0x1b) {
-          // Ctrl-C or Escape: cancel.
-          finish(null);
-          return;
-        }
-        if ((byte === 0x7f || byte === 0x08) && length > 0) {
-          length -= 1;
-          buffer[length] = 0;
-          output.write('\b \b');
-        } else if (byte >= 0x30 && byte <= 0x39 && length < MAX_PIN) {
-          buffer[length] = byte;
-          length += 1;
-          output.write('•');
-        }
+      } finally {
+        chunk.fill(0);
       }
-      chunk.fill(0);
     };
     input.on('data', onData);
   });

@@ -177,7 +177,21 @@ export async function inTransaction<T>(
     const connected = await connecting;
     const atr = Uint8Array.from(connected.atr ?? reader.atr ?? []);
     const transmit: Transmit = async (command) => {
-      const sending = connected.transmit(Buffer.from(command));
+      // The binding takes a Buffer. Buffer.from would copy the command (a PIN, for VERIFY) into
+      // Node's shared pool, where it would stay after the call; this one has memory of its own,
+      // zeroed once the binding is done with it (it copies the bytes when called, but a binding
+      // that read them later would still find them there).
+      const outgoing = Buffer.allocUnsafeSlow(command.length);
+      outgoing.set(command);
+      const wipe = (): void => void outgoing.fill(0);
+      let sending: Promise<Buffer | Uint8Array>;
+      try {
+        sending = connected.transmit(outgoing);
+      } catch (error) {
+        wipe();
+        throw error;
+      }
+      void sending.then(wipe, wipe);
       inFlight = sending.catch(() => undefined);
       const answer = Uint8Array.from(await withTimeout(sending, timeoutMs, `the card in ${readerName}`));
       // Every card answer ends with a status word. Fewer bytes come from the reader when the

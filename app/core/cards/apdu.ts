@@ -113,10 +113,18 @@ export function withLe(command: Uint8Array, le: number): Uint8Array {
 }
 
 /**
+ * Commands that carry a secret (a PIN or an unblocking code) and spend a try each time the card
+ * checks one: VERIFY (20, 21), CHANGE REFERENCE DATA (24), RESET RETRY COUNTER (2C).
+ */
+const SECRET_BEARING = new Set([0x20, 0x21, 0x24, 0x2c]);
+
+/**
  * Sends a command and returns the whole answer. On T=0, `61xx` says xx more bytes wait: fetched
  * with GET RESPONSE on the same logical channel, repeated while the card has more (bounded);
- * `6Cxx` says "wrong Le, use xx": the command is re-issued once with Le = xx. Any other status is
- * returned for the caller to judge.
+ * `6Cxx` says "wrong Le, use xx": the command is re-issued once with Le = xx — except a command
+ * that carries a PIN, which is sent once and only once (it expects no data, so 6Cxx to it is an
+ * error, returned as such; re-sending it would present the PIN twice and could spend two tries).
+ * Any other status is returned for the caller to judge.
  */
 export async function transceive(
   transmit: Transmit,
@@ -124,7 +132,7 @@ export async function transceive(
   name = commandName(command),
 ): Promise<Response> {
   let response = parseResponse(await transmit(command), name);
-  if (response.sw >> 8 === 0x6c) {
+  if (response.sw >> 8 === 0x6c && !SECRET_BEARING.has(command[1] ?? -1)) {
     response = parseResponse(await transmit(withLe(command, response.sw & 0xff)), name);
   }
   if (response.sw >> 8 !== 0x61) return { data: Uint8Array.from(response.data), sw: response.sw };
