@@ -8,6 +8,8 @@ import { personOnly, type TestPerson } from '../people.js';
 export class FakeCpsCard implements CardSession, PinVerifier {
   triesLeft = 3;
   inserted = true;
+  /** Whether the card's certificate leads to a root policy trusts; false: a forged or foreign card. */
+  chainValid = true;
   readonly verifications: string[] = [];
 
   constructor(
@@ -21,7 +23,7 @@ export class FakeCpsCard implements CardSession, PinVerifier {
       person: personOnly(this.holder),
       serial: this.serial,
       pinTriesLeft: this.triesLeft,
-      chainValid: true,
+      chainValid: this.chainValid,
     };
   }
 
