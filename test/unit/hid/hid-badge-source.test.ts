@@ -3,52 +3,14 @@
  * a pcProx-style reader's reports become, keyboard-wedge refused, unplug and replug.
  */
 import { describe, expect, it } from '@jest/globals';
-import { EventEmitter } from 'node:events';
 import {
   decodePcProxReport,
   HidBadgeSource,
-  type HidBinding,
-  type HidDeviceHandle,
-  type HidDeviceInfo,
   ReportDecoderRegistry,
 } from '../../../app/adapters/hid/hid-badge-source.js';
 import { silentLog } from '../../../app/adapters/log/winston-log.js';
 import type { BadgeSourceEvent } from '../../../app/core/ports/index.js';
-
-class FakeDevice extends EventEmitter implements HidDeviceHandle {
-  closed = false;
-  close(): void {
-    this.closed = true;
-  }
-  /** A report from the reader: bit count, then the data least significant byte first. */
-  report(bytes: number[]): void {
-    this.emit('data', Buffer.from(bytes));
-  }
-}
-
-class FakeHid implements HidBinding {
-  list: HidDeviceInfo[] = [];
-  readonly opened = new Map<string, FakeDevice>();
-  devices(): HidDeviceInfo[] {
-    return this.list;
-  }
-  open(path: string): HidDeviceHandle {
-    const device = new FakeDevice();
-    this.opened.set(path, device);
-    return device;
-  }
-}
-
-const pcProx = (overrides: Partial<HidDeviceInfo> = {}): HidDeviceInfo => ({
-  vendorId: 0x0c27,
-  productId: 0x3bfa,
-  path: '/dev/hidraw3',
-  product: 'pcProx Plus',
-  usagePage: 0xff00,
-  usage: 0x01,
-  interface: 0,
-  ...overrides,
-});
+import { FakeHid, pcProx } from '../../harness/sim/fake-hid.js';
 
 async function start(
   hid: FakeHid,
