@@ -32,7 +32,8 @@ export interface VpcdOptions {
 export class VpcdConnection {
   private socket: Socket | null = null;
   private pending = Buffer.alloc(0);
-  private pullOnNext = false;
+  /** Which APDU finds the card gone (once): set by pullOnNextApdu / pullOnApdu. */
+  private pullWhen: ((apdu: Uint8Array) => boolean) | null = null;
   apduCount = 0;
 
   constructor(
@@ -77,7 +78,15 @@ export class VpcdConnection {
 
   /** The next APDU finds the card gone: the card is pulled in the middle of a transaction. */
   pullOnNextApdu(): void {
-    this.pullOnNext = true;
+    this.pullWhen = () => true;
+  }
+
+  /**
+   * The first APDU for which `match` is true finds the card gone (it is never answered): the
+   * card pulled out at that very command, e.g. VERIFY. `match` sees every APDU until then.
+   */
+  pullOnApdu(match: (apdu: Uint8Array) => boolean): void {
+    this.pullWhen = match;
   }
 
   /**
@@ -128,8 +137,8 @@ export class VpcdConnection {
           return;
       }
     }
-    if (this.pullOnNext) {
-      this.pullOnNext = false;
+    if (this.pullWhen?.(payload)) {
+      this.pullWhen = null;
       const socket = this.socket;
       this.drop();
       socket?.destroy();

@@ -118,6 +118,29 @@ describe('PC/SC badge source (real pcscd, vpcd reader)', () => {
     expect(log.events.some(presented)).toBe(false);
   });
 
+  it('says why a card with a CPS ATR that answers no CPS command is no badge, and presents nothing', async () => {
+    const { log } = await startSource();
+    // The CPS3 contact ATR, then 6D00 (instruction not supported) to everything: an impostor, or
+    // a card the ATR registry mistakes for a CPS.
+    const impostor: VirtualCard = {
+      atr: Uint8Array.from(Buffer.from('3BAC00402A001225006480000310009000', 'hex')),
+      process: () => Uint8Array.from([0x6d, 0x00]),
+      reset: () => undefined,
+    };
+    const connection = card(impostor);
+    await connection.insert();
+    const status = await log.waitFor(
+      (e) => e.type === 'source-status' && /badge not read/.test(e.detail),
+      'a diagnostic',
+    );
+    expect(status.type === 'source-status' && status.detail).toMatch(
+      /badge not read on Virtual PCD 00 00 \(CPS3.*\): .*SELECT IAS application refused by the card \(status 6D00\) — instruction not supported/,
+    );
+    // A card answer that will not change is asked once, not again and again.
+    expect(connection.apduCount).toBe(1);
+    expect(log.events.some(presented)).toBe(false);
+  });
+
   it('sees a badge already on the reader when it starts, and taps on other readers after that', async () => {
     const resting = card(new VirtualUidBadge('04A1B2C3D4E5F6'));
     await resting.insert();
@@ -194,8 +217,15 @@ describe('PC/SC badge source (real pcscd, vpcd reader)', () => {
     await pcscd.stop();
     const { log } = await startSource({ maxBackoffMs: 500 });
     await log.waitFor((e) => e.type === 'source-status' && e.available === false, 'the outage', 10_000, 0);
+    // The source may find the reader before startPcscd returns (it waits for vpcd's slots).
+    const since = log.events.length;
     pcscd = await startPcscd(PCSCD);
-    await log.waitFor((e) => e.type === 'reader-added' && e.reader.name === READER, 'the reader', 15_000);
+    await log.waitFor(
+      (e) => e.type === 'reader-added' && e.reader.name === READER,
+      'the reader',
+      15_000,
+      since,
+    );
     await card(new VirtualUidBadge('04A1B2C3D4E5F6')).insert();
     await log.waitFor(presented, 'a tap');
   });

@@ -136,6 +136,22 @@ describe('PC/SC card session (real pcscd, virtual CPS3 card)', () => {
     expect(card.pinTriesLeft).toBe(3);
   });
 
+  it('reports a card whose certificate leads to no trusted root: chainValid false, holder still named', async () => {
+    // A forger's PKI: the same root and intermediate names as the trusted ones, other keys.
+    const forged = await createCardPki();
+    const card = await VirtualCps3Card.create({ holder: HOLDER, pki: forged, serialDigits: '66600066' });
+    await insert(card);
+    const identity = await new PcscCardSession([pki.rootPem + pki.intermediatePem]).readIdentity(READER);
+    // The agent refuses the sign-in on chainValid false; it still needs the holder to say who was refused.
+    expect(identity).toMatchObject({
+      person: { nationalId: '899700075122' },
+      serial: '8025000001666000667',
+      chainValid: false,
+      pinTriesLeft: 3,
+    });
+    expect(card.pinTriesLeft).toBe(3);
+  });
+
   it('checks a wrong PIN once, counted by the card, then the right one, then signs', async () => {
     const counting = new CountingCard(await VirtualCps3Card.create({ holder: HOLDER, pki, pin: '4321' }));
     await insert(counting);
@@ -187,6 +203,26 @@ describe('PC/SC card session (real pcscd, virtual CPS3 card)', () => {
     await connection.insert(); // the person puts it back
     await waitUntilPresent();
     expect((await session.readIdentity(READER)).serial).toMatch(/^80250000011234567/);
+  });
+
+  it('says a card pulled out at the very VERIFY was removed, and never presents the PIN again by itself', async () => {
+    const counting = new CountingCard(await VirtualCps3Card.create({ holder: HOLDER, pki, pin: '4321' }));
+    const connection = await insert(counting);
+    const session = new PcscCardSession();
+    await session.readIdentity(READER);
+    // 00 20 00 ref Lc PIN: VERIFY carrying a PIN. The card leaves as it arrives: never answered.
+    const isVerifyWithPin = (apdu: Uint8Array) => apdu[1] === 0x20 && apdu.length > 5;
+    let verifiesSent = 0;
+    connection.pullOnApdu((apdu) => isVerifyWithPin(apdu) && ++verifiesSent > 0);
+    expect(await session.verifyPin(READER, pin('4321'))).toEqual({ ok: false, reason: 'card-removed' });
+    expect(verifiesSent).toBe(1);
+    await waitUntilEmpty();
+    // Put back: nothing was re-sent meanwhile, the card counted no try, and it reads as before.
+    await connection.insert();
+    await waitUntilPresent();
+    expect((await session.readIdentity(READER)).pinTriesLeft).toBe(3);
+    expect(verifiesSent).toBe(1);
+    expect(counting.pinPresentations).toBe(0);
   });
 
   it('gives up on a card that stops answering with a timeout, and reads the next card', async () => {
