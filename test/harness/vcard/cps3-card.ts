@@ -74,6 +74,11 @@ export interface VirtualCps3Options {
   readonly protocol?: 'T=0' | 'T=1';
   /** Presented on a contactless reader: the contactless ATR and IAS application. */
   readonly contactless?: boolean;
+  /**
+   * The card keeps the PIN padded to `storedLength` bytes with `padChar` (its AODF says so: the
+   * needs-padding flag, the stored length, the pad character), and VERIFY must carry it padded.
+   */
+  readonly pinPadding?: { readonly storedLength: number; readonly padChar: number };
 }
 
 export class VirtualCps3Card implements VirtualCard {
@@ -115,7 +120,14 @@ export class VirtualCps3Card implements VirtualCard {
     this.contactless = options.contactless ?? false;
     this.atr = Uint8Array.from(this.contactless ? ATR_CONTACTLESS : ATR_CONTACT);
     this.aid = this.contactless ? AID_CONTACTLESS : AID_CONTACT;
-    this.counters = new PinCounters(utf8(options.pin ?? '1234'), utf8(options.puk ?? '12345678'));
+    const pin = utf8(options.pin ?? '1234');
+    const padding = options.pinPadding;
+    this.counters = new PinCounters(
+      padding
+        ? [...pin, ...new Array<number>(Math.max(0, padding.storedLength - pin.length)).fill(padding.padChar)]
+        : pin,
+      utf8(options.puk ?? '12345678'),
+    );
     this.responses = new ResponseBuffer(this.protocol);
     this.certificate = certificate;
     const serial = (options.serial ?? options.serialDigits ?? '12345678').padStart(8, '0').slice(-8);
@@ -163,9 +175,15 @@ export class VirtualCps3Card implements VirtualCard {
       ),
     );
     // AODF: the holder's PIN, then its unblocking code. PinAttributes: flags (BIT STRING: local,
-    // initialized; the PUK adds unblockingPin), type ascii-numeric (0A 01 01), min, stored and
-    // max lengths, the reference [0].
-    const pinObject = (label: string, flags: number[], length: number, reference: number): number[] =>
+    // initialized; the PUK adds unblockingPin; a padded PIN adds needsPadding), type
+    // ascii-numeric (0A 01 01), min, stored and max lengths, the reference [0], the pad character.
+    const pinObject = (
+      label: string,
+      flags: number[],
+      lengths: { min: number; stored: number },
+      reference: number,
+      padChar?: number,
+    ): number[] =>
       tlv(
         0x30,
         tlv(0x30, tlv(0x0c, utf8(label))),
@@ -176,16 +194,27 @@ export class VirtualCps3Card implements VirtualCard {
             0x30,
             tlv(0x03, flags),
             tlv(0x0a, [0x01]),
-            integer(length),
-            integer(length),
-            integer(length),
+            integer(lengths.min),
+            integer(lengths.stored),
+            integer(lengths.stored),
             tlv(0x80, [reference]),
+            ...(padChar === undefined ? [] : [tlv(0x04, [padChar])]),
           ),
         ),
       );
+    const pukLength = this.counters.pukLength;
     this.files.set('3F0000015034', [
-      ...pinObject('Code porteur', [0x03, 0x48], this.counters.pinLength, PIN_REFERENCE),
-      ...pinObject('Code de déblocage', [0x01, 0x4a], this.counters.pukLength, PUK_REFERENCE),
+      ...(padding
+        ? // 48 | 04: needsPadding (bit 5) on top of local and initialized.
+          pinObject(
+            'Code porteur',
+            [0x02, 0x4c],
+            { min: pin.length, stored: padding.storedLength },
+            PIN_REFERENCE,
+            padding.padChar,
+          )
+        : pinObject('Code porteur', [0x03, 0x48], { min: pin.length, stored: pin.length }, PIN_REFERENCE)),
+      ...pinObject('Code de déblocage', [0x01, 0x4a], { min: pukLength, stored: pukLength }, PUK_REFERENCE),
     ]);
     const certificates = [certificate, ...otherCertificates];
     certFiles.forEach((file, i) => this.files.set(`3F000001${file}`, [...(certificates[i] ?? certificate)]));

@@ -1,11 +1,14 @@
 /**
- * The chain check behind `CardIdentity.chainValid`: a CPS card's authentication certificate is
- * trusted only when it leads, link by verified link, to a root in the bundle policy names
- * (`cardTrustedRootsFile`). The agent refuses a card sign-in whose chain is not valid.
+ * The PC/SC card session without pcscd: the chain check behind `CardIdentity.chainValid` (a CPS
+ * card's authentication certificate is trusted only when it leads, link by verified link, to a
+ * root in the bundle policy names, `cardTrustedRootsFile`; the agent refuses a card sign-in whose
+ * chain is not valid), and the PIN check through a reader in process.
  */
 import { beforeAll, describe, expect, it } from '@jest/globals';
-import { chainIsValid, parsePemBundle } from '../../../app/adapters/pcsc/card-session.js';
+import { chainIsValid, parsePemBundle, PcscCardSession } from '../../../app/adapters/pcsc/card-session.js';
+import type { PcscContextLike } from '../../../app/adapters/pcsc/transaction.js';
 import { createCardPki, issueCardCertificate, type CardPki } from '../../harness/pki.js';
+import { VirtualCps3Card, type VirtualCard } from '../../harness/vcard/index.js';
 
 const HOLDER = {
   surname: 'Martin',
@@ -72,5 +75,50 @@ describe('the card chain check (chainValid)', () => {
     const trusted = bundle(pki.rootPem, pki.intermediatePem);
     expect(chainIsValid(new Uint8Array(0), trusted)).toBe(false);
     expect(chainIsValid(Uint8Array.of(0x30, 0x03, 0x02, 0x01, 0x00), trusted)).toBe(false);
+  });
+});
+
+/** One reader holding `card`, in process: what the PC/SC binding would give the session. */
+function readerWith(card: VirtualCard, name = 'In-process Reader 00 00'): () => PcscContextLike {
+  // SCARD_STATE_PRESENT, and pcsc-lite's card event counter (1) in the upper 16 bits.
+  const state = 0x20 | (1 << 16);
+  return () => ({
+    listReaders: () => [
+      {
+        name,
+        atr: Buffer.from(card.atr),
+        state,
+        connect: async () => ({
+          atr: Buffer.from(card.atr),
+          transmit: async (command) => Buffer.from(card.process(Uint8Array.from(command))),
+          disconnect: () => undefined,
+        }),
+      },
+    ],
+    waitForChange: async () => null,
+    cancel: () => undefined,
+    close: () => undefined,
+  });
+}
+
+describe('the PIN check of the card session', () => {
+  it("pads the PIN as the card's AODF says, so that the right PIN is not counted wrong", async () => {
+    const card = await VirtualCps3Card.create({
+      holder: HOLDER,
+      pki,
+      pin: '4321',
+      pinPadding: { storedLength: 8, padChar: 0xff },
+    });
+    const session = new PcscCardSession([], { createContext: readerWith(card) });
+    expect((await session.readIdentity('In-process Reader 00 00')).pinTriesLeft).toBe(3);
+    expect(await session.verifyPin('In-process Reader 00 00', new TextEncoder().encode('4321'))).toEqual({
+      ok: true,
+    });
+    expect(card.pinTriesLeft).toBe(3);
+    // A session that checks the PIN without an identity read first reads the format from the card.
+    const fresh = new PcscCardSession([], { createContext: readerWith(card) });
+    expect(await fresh.verifyPin('In-process Reader 00 00', new TextEncoder().encode('4321'))).toEqual({
+      ok: true,
+    });
   });
 });
