@@ -77,6 +77,25 @@ const KEYBOARD_USAGE = 0x06;
 const idOf = (vendorId: number, productId: number): string =>
   `${vendorId.toString(16).padStart(4, '0')}:${productId.toString(16).padStart(4, '0')}`;
 
+/**
+ * A badge ID the agent takes: upper-case hex, whole bytes, at most 32 of them (the session
+ * refuses longer ones, so a tap with one would be lost without a word).
+ */
+const BADGE_ID = /^(?:[0-9A-F]{2}){1,32}$/;
+
+/**
+ * The reader's name from its USB product string, which the device itself supplies: control
+ * characters dropped, spaces collapsed, bounded (a reader name is shown and logged).
+ */
+function readerNameOf(product: string | undefined, id: string): string {
+  const cleaned = (product ?? '')
+    // eslint-disable-next-line no-control-regex -- the point is to drop control characters
+    .replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+  return `${cleaned.slice(0, 100).trim() || 'HID reader'} (${id})`;
+}
+
 export interface HidBadgeSourceOptions {
   /** Policy `hidReaders`: "vvvv:pppp". */
   readonly readers: readonly string[];
@@ -204,7 +223,7 @@ export class HidBadgeSource implements BadgeSource {
   }
 
   private openDevice(id: string, device: HidDeviceInfo, path: string): void {
-    const name = `${device.product ?? 'HID reader'} (${id})`;
+    const name = readerNameOf(device.product, id);
     let handle: HidDeviceHandle;
     try {
       handle = (this.options.binding ?? nodeHidBinding).open(path);
@@ -225,6 +244,19 @@ export class HidBadgeSource implements BadgeSource {
         return;
       }
       if (!uid) return;
+      if (!BADGE_ID.test(uid)) {
+        // A decoder that does not fit this reader's reports: said once per report, never a badge.
+        this.options.log.warn('HID report decoded to no valid badge ID', {
+          reader: name,
+          length: uid.length,
+        });
+        this.emit({
+          type: 'source-status',
+          available: true,
+          detail: `badge not read on ${name}: its report does not decode to a badge ID (whole bytes of upper-case hex, at most 32 bytes); check the reader's mode and decoder`,
+        });
+        return;
+      }
       const now = (this.options.now ?? Date.now)();
       const last = this.lastReport.get(name);
       this.lastReport.set(name, { uid, at: now });

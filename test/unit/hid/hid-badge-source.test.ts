@@ -150,4 +150,47 @@ describe('HID badge source', () => {
       },
     ]);
   });
+
+  it('says so, and presents nothing, when a report decodes to no valid badge ID', async () => {
+    const hid = new FakeHid();
+    hid.list = [pcProx({ vendorId: 0x1234, productId: 0x0002, path: '/dev/hidraw6', product: 'Odd' })];
+    // A decoder that does not fit the reader's reports: lower case, odd digits, not hex, too long.
+    const outputs = ['04a1b2c3', '4A1B2C3', 'BADGE-42', 'AB'.repeat(33), '04A1B2C3'];
+    let next = 0;
+    const { events } = await start(hid, {
+      readers: ['1234:0002'],
+      decoders: new ReportDecoderRegistry().register('1234:0002', () => outputs[next++] ?? null),
+    });
+    const reader = hid.opened.get('/dev/hidraw6')!;
+    for (let i = 0; i < outputs.length; i += 1) reader.report([0x01]);
+    const statuses = events.filter((e) => e.type === 'source-status');
+    expect(statuses).toHaveLength(4);
+    for (const status of statuses)
+      expect(status).toEqual({
+        type: 'source-status',
+        available: true,
+        detail: expect.stringContaining(
+          'badge not read on Odd (1234:0002): its report does not decode to a badge ID',
+        ),
+      });
+    // Only the well-formed one is a tap.
+    expect(events.filter((e) => e.type === 'badge-presented')).toEqual([
+      {
+        type: 'badge-presented',
+        badge: { badgeId: '04A1B2C3', kind: 'hid', readerName: 'Odd (1234:0002)', contact: false },
+      },
+    ]);
+  });
+
+  it('names a reader by a clean, bounded product string, whatever the device reports', async () => {
+    const hid = new FakeHid();
+    hid.list = [pcProx({ product: `pcProx\u0000\u001b[31m Plus\n${'x'.repeat(300)}` })];
+    const { source } = await start(hid);
+    const [reader] = source.readers();
+    expect(reader?.name).toMatch(/^pcProx \[31m Plus x+ \(0c27:3bfa\)$/);
+    expect(reader!.name.length).toBeLessThanOrEqual(100 + ' (0c27:3bfa)'.length);
+    hid.list = [pcProx({ path: '/dev/hidraw4', product: '\u0007\u0007' })];
+    source.rescan();
+    expect(source.readers().map((r) => r.name)).toEqual(['HID reader (0c27:3bfa)']);
+  });
 });
