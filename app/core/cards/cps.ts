@@ -88,6 +88,8 @@ const CPS4_MODULUS_BYTES = 256;
 const MAX_DIR_RECORDS = 32;
 /** EF.SN.ICC's issuer prefix: 80 25 00 00 01 (the ANS). */
 const SN_ISSUER_BYTES = 5;
+/** A CPS serial is 10 bytes (20 digits); anything past 16 is no CPS serial. */
+const MAX_SERIAL_BYTES = 16;
 /** No CPS file comes near this; a card announcing more is refused rather than read for ever. */
 const MAX_FILE = 16_384;
 /** Used when the PrKDF gives no key reference: the first private key of IAS-ECC's numbering. */
@@ -280,6 +282,13 @@ function serialFrom(snFile: Uint8Array): { serial: string; cardNumber: string } 
   const { tlv: sn } = readTlv(snFile);
   if (sn.tag !== 0x5a || sn.value.length <= SN_ISSUER_BYTES) {
     throw new CardDataError('EF.SN.ICC does not hold a serial (tag 5A after the issuer prefix)');
+  }
+  // The serial is the card's badge ID, which the agent takes up to 64 characters.
+  if (sn.value.length > MAX_SERIAL_BYTES) {
+    throw new CardDataError(
+      `EF.SN.ICC holds a serial of ${sn.value.length} bytes; a CPS serial is 10 (at most ${MAX_SERIAL_BYTES} taken)`,
+      'too-long',
+    );
   }
   const digits = [...sn.value]
     .map((b) => b.toString(16).padStart(2, '0'))

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import {
   readCps4Serial,
   readCpsCard,
+  readCpsSerial,
   readPinTriesLeft,
   signDigest,
   verifyPin,
@@ -194,6 +195,24 @@ describe('hand-written transcripts for error paths', () => {
       problem: 'the reader refused GET UID (status 6C04)',
     });
     expect(t.remaining()).toBe(0);
+  });
+
+  it('an EF.SN.ICC far longer than a CPS serial is refused, not made into a badge ID', async () => {
+    const long = `5A40${'11'.repeat(64)}`;
+    const t = replaying(
+      [
+        '=> 00A4040C0DE828BD080F8025000001FF0010',
+        '<= 9000',
+        '=> 00A4090C043F00D003',
+        '<= 9000',
+        '=> 00B00000E7',
+        `<= ${long}9000`,
+      ].join('\n'),
+    );
+    await expect(readCpsSerial(t, 'cps3-contact')).rejects.toMatchObject({
+      code: 'too-long',
+      message: 'EF.SN.ICC holds a serial of 64 bytes; a CPS serial is 10 (at most 16 taken)',
+    });
   });
 
   it('a truncated answer to GET UID is a problem, not a crash', async () => {
