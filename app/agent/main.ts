@@ -1,14 +1,10 @@
 /** Entry point of the shipped `releve` command. */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { JsonFilePolicySource } from '../adapters/policy/json-file-source.js';
-import { WindowsRegistryPolicySource } from '../adapters/policy/windows-registry-source.js';
 import { createWinstonLog } from '../adapters/log/winston-log.js';
 import { PcscBadgeSource } from '../adapters/pcsc/pcsc-badge-source.js';
 import { consoleIo, runCli, untilSignal, type CliIo } from './cli.js';
 import { KeyringSecretStore } from '../adapters/vault/keyring-secret-store.js';
-import { DEFAULT_POLICY, policyWithFallback, type Policy } from '../core/policy.js';
-import type { PolicySource } from '../core/ports/index.js';
 import { cardCommand, trustedRootsFromPolicy } from './commands/card.js';
 import { enrollCommand } from './commands/enroll.js';
 import { idpCheckCommand } from './commands/idp-check.js';
@@ -17,26 +13,21 @@ import { readersCommand } from './commands/readers.js';
 import { productionAdapters } from './production.js';
 import { resourcesDir } from './resources.js';
 import { readPinFromTty } from './tty-pin.js';
+import type { Policy } from '../core/policy.js';
+import { loadWorkstationPolicy, workstationPolicySource } from './workstation-policy.js';
 
-const policySource: PolicySource =
-  process.platform === 'win32'
-    ? new WindowsRegistryPolicySource()
-    : new JsonFilePolicySource(process.env.RELEVE_POLICY ?? '/etc/releve/policy.json');
+const policySource = workstationPolicySource();
 
 /**
- * The workstation's policy for the diagnostic commands: a broken setting falls back to its
- * default, and says so, so that IT can still diagnose a workstation whose policy is wrong.
+ * The workstation's policy for the diagnostic commands, as the agent settles it: a broken
+ * setting takes its default and is said on stderr, so that IT can still diagnose a workstation
+ * whose policy is wrong.
  */
-async function workstationPolicy(io: CliIo): Promise<Policy> {
-  const read = await policySource.read();
-  if (!read.ok) {
-    io.err(`releve: ${read.problem}; using the default policy`);
-    return DEFAULT_POLICY;
-  }
-  const { policy, problems } = policyWithFallback(read.raw);
-  for (const problem of problems)
-    io.err(`releve: policy ${read.location}: ${problem.message} (default used)`);
-  return policy;
+async function diagnosticPolicy(io: CliIo): Promise<Policy> {
+  const load = await loadWorkstationPolicy(policySource, 'fallback');
+  for (const problem of load.problems)
+    io.err(`releve: policy ${load.location}: ${problem.message} (default used)`);
+  return load.policy;
 }
 
 function version(): string {
@@ -62,7 +53,7 @@ const code = await runCli(process.argv.slice(2), consoleIo, {
       }),
     'idp check': (args, io) =>
       idpCheckCommand(args, io, {
-        policy: () => workstationPolicy(io),
+        policy: () => diagnosticPolicy(io),
         vault: () => new KeyringSecretStore(),
       }),
     readers: (args, io) =>

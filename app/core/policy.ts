@@ -347,14 +347,30 @@ export function policyWithFallback(input: unknown): { policy: Policy; problems: 
   return { policy, problems: checked.problems };
 }
 
+/**
+ * Says where and why a policy is not JSON, without quoting it: V8's messages quote the document
+ * ("Unexpected token 's', "{…}" is not valid JSON"), and the document may hold a secret.
+ */
+export function notJsonProblem(error: unknown): string {
+  const message = error instanceof Error ? error.message : '';
+  const expected = /^(Expected [^"'`]*?) in JSON (at position \d+(?: \(line \d+ column \d+\))?)/.exec(
+    message,
+  );
+  const why = expected
+    ? `${expected[1]!.toLowerCase()}, ${expected[2]!}`
+    : /end of JSON input/i.test(message)
+      ? 'it ends too early'
+      : 'an unexpected character';
+  return `the policy is not valid JSON (${why})`;
+}
+
 /** Parses policy text (a JSON file), reporting a syntax error the way IT will read it. */
 export function parsePolicyText(text: string): PolicyValidation & { readonly raw?: unknown } {
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch (error) {
-    const detail = error instanceof Error ? error.message : String(error);
-    return { ok: false, problems: [{ field: '', message: `the policy is not valid JSON: ${detail}` }] };
+    return { ok: false, problems: [{ field: '', message: notJsonProblem(error) }] };
   }
   return { ...validatePolicy(raw), raw };
 }
