@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import type { AuditRecord } from '../core/audit.js';
 import { formatMessage, type Catalogue } from '../core/messages.js';
-import { DEFAULT_POLICY, parsePolicyText, type Policy } from '../core/policy.js';
+import { DEFAULT_POLICY, parsePolicyText, showSetting, type Policy, type PolicyKey } from '../core/policy.js';
 import type { PolicySource } from '../core/ports/index.js';
 import { composeAgent, type Agent, type AgentAdapters, type AgentEvent } from './agent.js';
 import { loadCatalogue } from './resources.js';
@@ -114,7 +114,8 @@ async function policyCheck(args: readonly string[], io: CliIo): Promise<number> 
     return 1;
   }
   io.out(`${file}: valid policy`);
-  for (const [key, value] of Object.entries(result.policy)) io.out(`  ${key} = ${JSON.stringify(value)}`);
+  for (const [key, value] of Object.entries(result.policy))
+    io.out(`  ${key} = ${showSetting(key as PolicyKey, value)}`);
   return 0;
 }
 

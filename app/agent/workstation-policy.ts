@@ -24,6 +24,9 @@ import {
 } from '../core/policy.js';
 import type { PolicySource } from '../core/ports/index.js';
 
+// What shows policy outside the agent layer (the diagnostics page) asks the table the same way.
+export { isSecretSetting, showSetting } from '../core/policy.js';
+
 export type PolicyMode = 'strict' | 'fallback';
 
 /** Where Linux workstations keep their policy (the .deb installs it; IT's tools write it). */

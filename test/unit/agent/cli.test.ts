@@ -113,3 +113,28 @@ describe('releve agent and a changing policy', () => {
     expect(run.err[0]).toContain('the changed policy (static) is refused; the policy in force stays');
   });
 });
+
+describe('releve policy check', () => {
+  it('shows every setting in force but never the value of a secret one', async () => {
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const path = join(mkdtempSync(join(tmpdir(), 'releve-check-')), 'policy.json');
+    writeFileSync(path, JSON.stringify({ idpInitialAccessToken: 'iat-7Hq2-secret', locale: 'en' }));
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await runCli(
+      ['policy', 'check', path],
+      { out: (l) => out.push(l), err: (l) => err.push(l) },
+      {
+        version: 'test',
+        adapterFactory: simulatedAdapters(createSimWorld(), null),
+        untilSignal: async () => undefined,
+      },
+    );
+    expect(code).toBe(0);
+    expect(out).toContain('  locale = "en"');
+    expect(out).toContain('  idpInitialAccessToken = (set: secret, not shown)');
+    expect(out.join('\n') + err.join('\n')).not.toContain('7Hq2');
+  });
+});
