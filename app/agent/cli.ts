@@ -76,8 +76,8 @@ Commands:
   enroll --badge UID [--json] [--policy FILE]
                           enroll an unknown badge: its new PIN typed twice, then a login at the
                           IdP in the system browser
-  bench [--json] [--runs N] [--out DIR]
-                          the whole chain against its floor (source checkout only; see README)
+  bench                   the whole chain against its floor: \`npm run bench\` in a source
+                          checkout (its fixtures are never shipped)
   idp check [--issuer URL] [--ca-file PEM] [--json]
                           can this workstation work with the IdP (default: policy's idpIssuer)?
                           discovery, JWKS, registration, clock skew, the grants Relève needs
@@ -389,10 +389,9 @@ export async function runCli(argv: readonly string[], io: CliIo, context: CliCon
         return await policyCheck(subArgs, io);
       }
       case 'bench':
-        // bin/releve.js runs the benchmark from a source checkout before this code is reached.
         io.err(
           'releve bench runs from a source checkout of Relève (its virtual cards, test PKI and reference ' +
-            'IdP are never shipped): `releve bench` there, or `npm run bench -- [--json] [--runs N] [--out DIR]`',
+            'IdP are never shipped): `npm run bench -- [--json] [--runs N] [--out DIR]` there',
         );
         return 2;
       case undefined:
