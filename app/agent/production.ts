@@ -98,6 +98,8 @@ export const productionAdapters: AdapterFactory = async (policy, options) => {
 /**
  * The production parts the Electron shell composes itself (policy source, os-lock session,
  * logging): main reaches adapters only through the agent layer, as DESIGN.md's layering says.
+ * The policy source is the loader's `workstationPolicySource`; the two source classes stay
+ * exported only until app/main/entry.ts takes it.
  */
 export { execRunner, LogindOsSession, logindIdleProbe } from '../adapters/os-session/linux-logind.js';
 export { workstationPolicySource };

@@ -1,7 +1,7 @@
 /**
  * The policy: every setting IT can set on a workstation, its safe default, its allowed range and
  * its description. One table is the single source of truth: the zod schema, the validation
- * messages, the README's table and (later) the ADMX/ADML templates are all derived from it, so a
+ * messages, the README's table and the ADMX/ADML templates are all derived from it, so a
  * setting cannot exist in the code and be missing from Group Policy.
  */
 import { z } from 'zod';
