@@ -181,8 +181,9 @@ const SETTLE_MS = 250;
 
 /**
  * Calls `onUpdate` when the policy in the store differs from `current()`: with the new policy
- * (settled as `mode` says) and the settings that changed, or — in strict mode — with the
- * problems that make the new policy unacceptable. A change that changes no value is not one.
+ * (settled as `mode` says) and the settings that changed, or with the problems that make it
+ * unacceptable — any problem in strict mode; in either mode a store that cannot be read or
+ * parsed at all. A change that changes no value is not one.
  * Returns how to stop watching.
  */
 export function watchWorkstationPolicy(
@@ -198,6 +199,13 @@ export function watchWorkstationPolicy(
     if (stopped) return;
     if (!load.ok) {
       onUpdate({ kind: 'refused', load });
+      return;
+    }
+    // A store that cannot be read or parsed at all (a file half written, reg.exe failing) is not
+    // a new policy: falling back would put every default in force live. The policy stays.
+    const unreadable = load.problems.filter((problem) => problem.field === '');
+    if (unreadable.length > 0) {
+      onUpdate({ kind: 'refused', load: { ok: false, problems: unreadable, location: load.location } });
       return;
     }
     const changed = changedSettings(current(), load.policy);

@@ -137,6 +137,18 @@ describe('watching the policy', () => {
     expect(update).toMatchObject({ kind: 'changed', changed: ['locale'] });
   });
 
+  it('keeps the policy in force when the store becomes unreadable, even in fallback mode', async () => {
+    const path = file('half-written.json', '{"locale":"en"}');
+    const { update, stop } = await nextUpdate(new JsonFilePolicySource(path), 'fallback', () =>
+      writeFileSync(path, '{"locale":'),
+    );
+    stop();
+    expect(update).toMatchObject({
+      kind: 'refused',
+      load: { problems: [{ field: '', message: expect.stringMatching(/^the policy is not valid JSON/) }] },
+    });
+  });
+
   it('says nothing when a write changes no value, and refuses an invalid policy when strict', async () => {
     const source = new StaticPolicySource({});
     const seen: PolicyUpdate[] = [];
