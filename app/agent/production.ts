@@ -10,13 +10,20 @@ import { JsonLinesAuditSink } from '../adapters/audit/jsonl-sink.js';
 import { SystemClock } from '../adapters/clock/system-clock.js';
 import { createWinstonLog } from '../adapters/log/winston-log.js';
 import { HeadlessOsSession } from '../adapters/os-session/headless.js';
+import { execRunner, LogindOsSession } from '../adapters/os-session/linux-logind.js';
+import { osAccountFor } from '../adapters/os-session/os-account.js';
 import { HidBadgeSource } from '../adapters/hid/hid-badge-source.js';
 import { loadTrustedCertificates, PcscCardSession } from '../adapters/pcsc/card-session.js';
 import { PcscBadgeSource } from '../adapters/pcsc/pcsc-badge-source.js';
 import { OidcIdentityProvider } from '../adapters/idp/oidc-identity-provider.js';
 import { KeyringSecretStore } from '../adapters/vault/keyring-secret-store.js';
 import type { Policy } from '../core/policy.js';
-import type { DiagnosticLog, IdentityProvider, SecretStore } from '../core/ports/index.js';
+import type {
+  DiagnosticLog,
+  IdentityProvider,
+  OsSessionController,
+  SecretStore,
+} from '../core/ports/index.js';
 import type { AdapterFactory } from './cli.js';
 
 /** Where the local audit trail lives when no --audit file is given. */
@@ -82,8 +89,39 @@ export function identityProviderFor(
   });
 }
 
+/** Why the workstation cannot run in the policy's mode here (os-lock without a lock that works). */
+export class UnsupportedModeError extends Error {}
+
+/**
+ * The OS side for the policy's mode. shared-kiosk: the overlay is the lock (headless here, the
+ * tray draws it). os-lock: personal OS sessions locked and unlocked by their owner only — logind
+ * on Linux; on Windows the credential provider (native/) is not built yet, so os-lock is refused
+ * at start rather than silently run with no lock at all.
+ */
+export function osSessionFor(
+  policy: Policy,
+  platform: NodeJS.Platform,
+  log: DiagnosticLog,
+): OsSessionController {
+  if (policy.mode !== 'os-lock') return new HeadlessOsSession(log);
+  if (platform === 'linux') {
+    // The service acts on the seat's sessions; idleness is reported by the tray in the session.
+    return new LogindOsSession({
+      log,
+      run: execRunner,
+      accountOf: (user) => osAccountFor(policy.osAccountTemplate, user),
+    });
+  }
+  throw new UnsupportedModeError(
+    `os-lock mode is not available on ${platform}: its session lock (the Windows credential provider) ` +
+      'is not installed; use shared-kiosk or install it',
+  );
+}
+
 export const productionAdapters: AdapterFactory = async (policy, options) => {
   const log = createWinstonLog({ level: process.env.RELEVE_LOG_LEVEL ?? 'warn' });
+  // Before anything is opened: a mode this workstation cannot honour stops the start here.
+  const osSession = osSessionFor(policy, process.platform, log);
   const audit = new JsonLinesAuditSink(options.auditFile ?? defaultAuditFile());
   // The OS vault (Secret Service / Credential Manager): tokens and the workstation's keys, nowhere else.
   const vault = new KeyringSecretStore();
@@ -97,7 +135,7 @@ export const productionAdapters: AdapterFactory = async (policy, options) => {
       ],
       cards: new PcscCardSession(trustedCardCertificates(policy.cardTrustedRootsFile, log)),
       idp: identityProviderFor(policy, vault, log),
-      osSession: new HeadlessOsSession(log),
+      osSession,
       secrets: vault,
       audit,
       log,
@@ -113,7 +151,6 @@ export const productionAdapters: AdapterFactory = async (policy, options) => {
  * The production parts the Electron shell composes itself (policy source, os-lock session,
  * logging): main reaches adapters only through the agent layer, as DESIGN.md's layering says.
  */
-export { execRunner, LogindOsSession, logindIdleProbe } from '../adapters/os-session/linux-logind.js';
 export { JsonFilePolicySource } from '../adapters/policy/json-file-source.js';
 export { WindowsRegistryPolicySource } from '../adapters/policy/windows-registry-source.js';
 export { createWinstonLog } from '../adapters/log/winston-log.js';

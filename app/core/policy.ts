@@ -210,6 +210,17 @@ export const POLICY_SETTINGS = {
       fr: 'Lecteurs de badges HID à utiliser (RFIDeas pcProx, etc.), par identifiants USB fabricant:produit.',
     },
   } satisfies StringListSetting,
+  // os-lock: the OS account a person works under; a tap unlocks only a session that account owns.
+  osAccountTemplate: text(
+    '{personId}',
+    /^[A-Za-z0-9_.@{}-]*\{(personId|nationalId)\}[A-Za-z0-9_.@{}-]*$/,
+    'text containing {personId} or {nationalId} (letters, digits, ".", "_", "-", "@")',
+    64,
+    {
+      en: "os-lock mode: the OS account of a person, from {personId} (the IdP's subject) or {nationalId}; a tap unlocks only an OS session that this account owns.",
+      fr: "Mode os-lock : le compte OS d'une personne, à partir de {personId} (le sujet du fournisseur d'identité) ou {nationalId} ; un badgeage ne déverrouille qu'une session OS de ce compte.",
+    },
+  ),
 } as const satisfies Record<string, Setting>;
 
 export type PolicyKey = keyof typeof POLICY_SETTINGS;

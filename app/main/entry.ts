@@ -6,16 +6,9 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { app } from 'electron';
-// The layer rule lets main reach adapters only through the agent. Until app/agent offers the
-// production policy source and the os-lock session itself (asked of the lead), the entry point
-// takes them here; it is the composition of the production app, and nothing else in main does.
-import type { AdapterFactory } from '../agent/cli.js';
 import {
   createWinstonLog,
-  execRunner,
   JsonFilePolicySource,
-  LogindOsSession,
-  logindIdleProbe,
   productionAdapters,
   WindowsRegistryPolicySource,
 } from '../agent/production.js';
@@ -25,21 +18,9 @@ import { prepareShell, startShell } from './shell.js';
 const here = dirname(fileURLToPath(import.meta.url));
 const log = createWinstonLog({ level: process.env.RELEVE_LOG_LEVEL ?? 'warn' });
 
-/** In os-lock mode on Linux, tap-out locks the person's own OS session through logind. */
-const adapterFactory: AdapterFactory = async (policy, options) => {
-  const running = await productionAdapters(policy, options);
-  if (policy.mode !== 'os-lock' || process.platform !== 'linux') return running;
-  const osSession = new LogindOsSession({
-    log: running.adapters.log,
-    sessionId: process.env.XDG_SESSION_ID,
-    idleProbe: logindIdleProbe(execRunner, process.env.XDG_SESSION_ID),
-  });
-  return { ...running, adapters: { ...running.adapters, osSession } };
-};
-
 if (prepareShell(log)) {
   const shell = await startShell({
-    adapterFactory,
+    adapterFactory: productionAdapters,
     policySource:
       process.platform === 'win32'
         ? new WindowsRegistryPolicySource()
