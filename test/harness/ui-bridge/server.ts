@@ -16,7 +16,7 @@ import { composeAgent, type Agent } from '../../../app/agent/agent.js';
 import { loadCatalogue } from '../../../app/agent/resources.js';
 import { DEFAULT_POLICY, type Policy } from '../../../app/core/policy.js';
 import { isRequestName, parseEvent, type EventName } from '../../../app/ipc/contract.js';
-import { createRequestHandlers, toUiEvent } from '../../../app/main/agent-host.js';
+import { createRequestHandlers, toUiEvent } from '../../../app/service/agent-host.js';
 import { bundleRenderer } from '../../../app/main/bundle.js';
 import { APP_ENTRY_URL, contentSecurityPolicy } from '../../../app/main/csp.js';
 import { handleRequest, type SenderEvent } from '../../../app/main/ipc-server.js';
