@@ -61,6 +61,10 @@ Commands:
   agent --headless [--policy FILE] [--json] [--fallback-policy] [--audit FILE]
                           run the session agent without its screens; --json prints every state
                           change and audit record as one JSON line
+  service [--socket PATH] [--state-dir DIR]
+                          the privileged service (root): hosts the agent, serves the tray and the
+                          eSSO driver on a peer-checked socket (default /run/releve/service.sock);
+                          policy from /etc/releve/policy.json only; state in /var/lib/releve
   policy check FILE       validate a policy file (exit 0 valid, 1 invalid with one message per field)
   readers [--json] [--watch]            list badge readers by name and the badges on them
   card [--json] [--reader NAME]         read the CPS card in a reader (PIN tries left read without spending one)

@@ -15,6 +15,7 @@ import { idpCheckCommand } from './commands/idp-check.js';
 import { readersCommand } from './commands/readers.js';
 
 import { productionAdapters } from './production.js';
+import { MACHINE_POLICY_FILE, serviceCommand } from '../service/command.js';
 import { resourcesDir } from './resources.js';
 import { readPinFromTty } from './tty-pin.js';
 
@@ -64,6 +65,19 @@ const code = await runCli(process.argv.slice(2), consoleIo, {
       idpCheckCommand(args, io, {
         policy: () => workstationPolicy(io),
         vault: () => new KeyringSecretStore(),
+      }),
+    // The privileged service reads policy from the machine's store only, never from RELEVE_POLICY.
+    service: (args, io) =>
+      serviceCommand(args, io, {
+        version: version(),
+        adapterFactory: productionAdapters,
+        policySource:
+          process.platform === 'win32'
+            ? new WindowsRegistryPolicySource()
+            : new JsonFilePolicySource(MACHINE_POLICY_FILE),
+        untilSignal,
+        projectRoot: join(resourcesDir(), '..'),
+        log: createWinstonLog({ level: process.env.RELEVE_LOG_LEVEL ?? 'warn' }),
       }),
     readers: (args, io) =>
       readersCommand(args, io, {

