@@ -151,6 +151,7 @@ export async function startShell(options: ShellOptions): Promise<Shell> {
     },
     {
       isOwnWebContents: (id) => windows.isOwnWebContents(id),
+      roleOf: (id) => windows.roleOf(id),
       log,
     },
   );

@@ -181,6 +181,37 @@ describe('validated IPC', () => {
     expect(logged.filter((l) => l.message === 'IPC request refused').length).toBe(before + 5);
   });
 
+  it('gives the secondary cover and the diagnostics window reads only, never a sign-in call', async () => {
+    shell.windows.openDiagnostics();
+    const cover = windows().find((w) => w.webContents.mainFrame.url.endsWith('#cover'))!;
+    const diagnostics = windows().find((w) => w.webContents.mainFrame.url.endsWith('#diagnostics'))!;
+    expect(cover.options.webPreferences?.additionalArguments).toEqual(['--releve-window-role=cover']);
+    expect(diagnostics.options.webPreferences?.additionalArguments).toEqual([
+      '--releve-window-role=diagnostics',
+    ]);
+    expect(primary().options.webPreferences?.additionalArguments).toEqual(['--releve-window-role=lock']);
+    await world.tap(NURSE.badgeUid);
+    await settle();
+    const attemptId = agent.snapshot().prompt!.attemptId;
+    for (const window of [cover, diagnostics]) {
+      const from = { contents: window.webContents };
+      for (const [name, payload] of [
+        ['submitPin', { attemptId, pin: NURSE.pin }],
+        ['cancelPin', { attemptId }],
+        ['chooseEcps', { nationalId: DOCTOR.nationalId }],
+        ['undo', {}],
+        ['lockNow', {}],
+        ['screenClosed', {}],
+      ] as const) {
+        await expect(invoke(name, payload, from)).resolves.toEqual({ ok: false, code: 'forbidden' });
+      }
+      await expect(invoke('getSnapshot', {}, from)).resolves.toMatchObject({ ok: true });
+    }
+    expect(agent.snapshot().phase).toBe('awaiting-pin');
+    await invoke('cancelPin', { attemptId });
+    await settle();
+  });
+
   it('drops malformed payloads and never logs the PIN they carry', async () => {
     await world.tap(NURSE.badgeUid);
     await agent.idle();
