@@ -181,15 +181,16 @@ describe('validated IPC', () => {
     expect(logged.filter((l) => l.message === 'IPC request refused').length).toBe(before + 5);
   });
 
+  const argsOf = (window: fake.FakeBrowserWindow): unknown =>
+    (window.options.webPreferences as { additionalArguments?: string[] } | undefined)?.additionalArguments;
+
   it('gives the secondary cover and the diagnostics window reads only, never a sign-in call', async () => {
     shell.windows.openDiagnostics();
     const cover = windows().find((w) => w.webContents.mainFrame.url.endsWith('#cover'))!;
     const diagnostics = windows().find((w) => w.webContents.mainFrame.url.endsWith('#diagnostics'))!;
-    expect(cover.options.webPreferences?.additionalArguments).toEqual(['--releve-window-role=cover']);
-    expect(diagnostics.options.webPreferences?.additionalArguments).toEqual([
-      '--releve-window-role=diagnostics',
-    ]);
-    expect(primary().options.webPreferences?.additionalArguments).toEqual(['--releve-window-role=lock']);
+    expect(argsOf(cover)).toEqual(['--releve-window-role=cover']);
+    expect(argsOf(diagnostics)).toEqual(['--releve-window-role=diagnostics']);
+    expect(argsOf(primary())).toEqual(['--releve-window-role=lock']);
     await world.tap(NURSE.badgeUid);
     await settle();
     const attemptId = agent.snapshot().prompt!.attemptId;
