@@ -11,6 +11,8 @@ cd "$(dirname "$0")/../.."
 # quick ACKs on loopback for the virtual card.
 PACKAGES=(pcscd libpcsclite-dev pcsc-tools vsmartcard-vpcd gnome-keyring dbus libsecret-1-0
   chromium xvfb xdotool iproute2 fonts-dejavu-core)
+# mingw-w64: cross-compiles the Windows service (native/service-windows) in its build test.
+PACKAGES+=(mingw-w64)
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do
