@@ -6,18 +6,22 @@
  */
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { formatMessage } from '../core/messages.js';
-import {
-  DEFAULT_POLICY,
-  parsePolicyText,
-  policyWithFallback,
-  validatePolicy,
-  type Policy,
-  type PolicyProblem,
-} from '../core/policy.js';
+import type { AuditRecord } from '../core/audit.js';
+import { formatMessage, type Catalogue } from '../core/messages.js';
+import { DEFAULT_POLICY, parsePolicyText, showSetting, type Policy, type PolicyKey } from '../core/policy.js';
 import type { PolicySource } from '../core/ports/index.js';
 import { composeAgent, type Agent, type AgentAdapters, type AgentEvent } from './agent.js';
 import { loadCatalogue } from './resources.js';
+import {
+  loadWorkstationPolicy,
+  NO_POLICY_FILES,
+  policyFileSource,
+  watchWorkstationPolicy,
+  type PolicyFiles,
+  type PolicyLoad,
+  type PolicyMode,
+  type PolicyUpdate,
+} from './workstation-policy.js';
 
 export interface CliIo {
   out(line: string): void;
@@ -36,7 +40,11 @@ export interface RunningAdapters {
 
 export type AdapterFactory = (
   policy: Policy,
-  options: { auditFile: string | null },
+  options: {
+    auditFile: string | null;
+    /** The files policy names, as the loader read them; absent: the factory reads them itself. */
+    policyFiles?: PolicyFiles;
+  },
 ) => Promise<RunningAdapters>;
 
 export interface CliContext {
@@ -58,9 +66,10 @@ export interface CliContext {
 export const USAGE = `Usage: releve <command> [options]
 
 Commands:
-  agent --headless [--policy FILE] [--json] [--fallback-policy] [--audit FILE]
+  agent --headless [--policy FILE] [--json] [--strict-policy] [--audit FILE]
                           run the session agent without its screens; --json prints every state
-                          change and audit record as one JSON line
+                          change and audit record as one JSON line. An invalid policy setting
+                          takes its default and is audited; --strict-policy refuses it instead
   service [--socket PATH] [--state-dir DIR]
                           the privileged service (root): hosts the agent, serves the tray and the
                           eSSO driver on a peer-checked socket (default /run/releve/service.sock);
@@ -71,8 +80,8 @@ Commands:
   enroll --badge UID [--json] [--policy FILE]
                           enroll an unknown badge: its new PIN typed twice, then a login at the
                           IdP in the system browser
-  bench [--json] [--runs N] [--out DIR]
-                          the whole chain against its floor (source checkout only; see README)
+  bench                   the whole chain against its floor: \`npm run bench\` in a source
+                          checkout (its fixtures are never shipped)
   idp check [--issuer URL] [--ca-file PEM] [--json]
                           can this workstation work with the IdP (default: policy's idpIssuer)?
                           discovery, JWKS, registration, clock skew, the grants Relève needs
@@ -109,64 +118,20 @@ async function policyCheck(args: readonly string[], io: CliIo): Promise<number> 
     return 1;
   }
   io.out(`${file}: valid policy`);
-  for (const [key, value] of Object.entries(result.policy)) io.out(`  ${key} = ${JSON.stringify(value)}`);
+  for (const [key, value] of Object.entries(result.policy))
+    io.out(`  ${key} = ${showSetting(key as PolicyKey, value)}`);
   return 0;
 }
 
-function settle(
-  checked: { ok: true; policy: Policy } | { ok: false; problems: readonly PolicyProblem[] },
-  raw: unknown,
-  where: string,
-  fallback: boolean,
-  io: CliIo,
-): { policy: Policy; problems: readonly PolicyProblem[] } | null {
-  if (checked.ok) return { policy: checked.policy, problems: [] };
-  if (!fallback) {
-    io.err(`releve: refusing to start on an invalid policy (${where}); fix it or pass --fallback-policy:`);
-    for (const problem of checked.problems) io.err(`  - ${problem.message}`);
-    return null;
+/** Tells IT, one line each, what was wrong with the policy and what the agent did about it. */
+function reportPolicyProblems(load: PolicyLoad, io: CliIo): void {
+  if (load.problems.length === 0) return;
+  if (!load.ok) {
+    io.err(`releve: refusing to start on an invalid policy (${load.location}) (--strict-policy):`);
+  } else {
+    io.err(`releve: invalid policy (${load.location}); each setting at fault takes its default:`);
   }
-  io.err(
-    `releve: invalid policy (${where}); invalid settings fall back to their defaults (--fallback-policy):`,
-  );
-  for (const problem of checked.problems) io.err(`  - ${problem.message}`);
-  return { policy: policyWithFallback(raw).policy, problems: checked.problems };
-}
-
-async function loadPolicy(
-  file: string | undefined,
-  fallback: boolean,
-  io: CliIo,
-  source: PolicySource | undefined,
-): Promise<{ policy: Policy; problems: readonly PolicyProblem[] } | null> {
-  if (!file) {
-    if (!source) return { policy: DEFAULT_POLICY, problems: [] };
-    const read = await source.read();
-    if (!read.ok) {
-      return settle(
-        { ok: false, problems: [{ field: '', message: read.problem }] },
-        {},
-        read.location,
-        fallback,
-        io,
-      );
-    }
-    return settle(validatePolicy(read.raw), read.raw, read.location, fallback, io);
-  }
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    const problem = `${file}: cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`;
-    if (!fallback) {
-      io.err(`releve: refusing to start: ${problem}`);
-      return null;
-    }
-    io.err(`releve: ${problem}; starting on the default policy (--fallback-policy)`);
-    return { policy: DEFAULT_POLICY, problems: [{ field: '', message: problem }] };
-  }
-  const checked = parsePolicyText(text);
-  return settle(checked, 'raw' in checked ? checked.raw : {}, file, fallback, io);
+  for (const problem of load.problems) io.err(`  - ${problem.message}`);
 }
 
 /** One JSON line per event: what an integration test or a SIEM shipper reads. */
@@ -225,6 +190,70 @@ function humanLine(event: AgentEvent): string | null {
   }
 }
 
+interface HostedAgent {
+  readonly agent: Agent;
+  readonly running: RunningAdapters;
+  /** The policy as loaded, before the agent fills in the host name. */
+  readonly policy: Policy;
+}
+
+/** Asks for the PIN on the terminal whenever the agent shows a PIN prompt (headless by hand). */
+function askPinOnPrompt(
+  agent: Agent,
+  catalogue: Catalogue,
+  readPin: (prompt: string) => Promise<Uint8Array | null>,
+  io: CliIo,
+): void {
+  let asking = false;
+  agent.subscribe((event) => {
+    if (event.type !== 'state' || asking) return;
+    const prompt = event.snapshot.phase === 'awaiting-pin' ? event.snapshot.prompt : null;
+    if (!prompt) return;
+    asking = true;
+    void readPin(formatMessage(catalogue, 'enter-pin'))
+      .then(async (pin) => {
+        if (!pin) return agent.cancelPin(prompt.attemptId);
+        const submitted = await agent.submitPin(prompt.attemptId, pin);
+        if (!submitted.accepted) io.err(`PIN refused: ${submitted.problem}`);
+      })
+      .finally(() => {
+        asking = false;
+      });
+  });
+}
+
+/**
+ * A record about the policy itself, written to the agent's audit sink: the agent records its
+ * own start, stop and fallbacks, the host records what it did with a changed policy.
+ */
+async function auditPolicyChange(
+  hosted: HostedAgent,
+  outcome: 'info' | 'failure',
+  reason: string,
+  print: (event: AgentEvent) => void,
+): Promise<void> {
+  const { adapters } = hosted.running;
+  const record: AuditRecord = {
+    id: adapters.newId(),
+    action: 'policy-changed',
+    outcome,
+    personId: null,
+    displayName: null,
+    nationalId: null,
+    workstation: hosted.agent.policy().workstationName,
+    badgeKind: null,
+    method: null,
+    reason,
+    time: new Date(adapters.clock.now()).toISOString(),
+  };
+  try {
+    await adapters.audit.append(record);
+  } catch (error) {
+    adapters.log.error('audit append failed', { error: String(error), action: record.action });
+  }
+  print({ type: 'audit', record });
+}
+
 async function runAgent(args: readonly string[], io: CliIo, context: CliContext): Promise<number> {
   const { values, positionals } = parseArgs({
     args: [...args],
@@ -234,6 +263,8 @@ async function runAgent(args: readonly string[], io: CliIo, context: CliContext)
       headless: { type: 'boolean', default: false },
       policy: { type: 'string' },
       json: { type: 'boolean', default: false },
+      'strict-policy': { type: 'boolean', default: false },
+      // Falling back is the rule now; the option stays so that existing scripts keep working.
       'fallback-policy': { type: 'boolean', default: false },
       audit: { type: 'string' },
     },
@@ -244,47 +275,99 @@ async function runAgent(args: readonly string[], io: CliIo, context: CliContext)
       'the agent with its screens is started by the tray application; use --headless here',
     );
   }
-  const loaded = await loadPolicy(values.policy, values['fallback-policy'], io, context.policySource);
-  if (!loaded) return 1;
-  const catalogue = loadCatalogue(loaded.policy.locale);
-  const running = await context.adapterFactory(loaded.policy, { auditFile: values.audit ?? null });
-  const agent = composeAgent(running.adapters, loaded.policy, { catalogue, policyProblems: loaded.problems });
-  agent.subscribe((event) => {
+  if (values['strict-policy'] && values['fallback-policy']) {
+    throw new UsageError('--strict-policy and --fallback-policy contradict each other');
+  }
+  const mode: PolicyMode = values['strict-policy'] ? 'strict' : 'fallback';
+  const source = values.policy ? policyFileSource(values.policy) : (context.policySource ?? null);
+  const first: PolicyLoad = source
+    ? await loadWorkstationPolicy(source, mode)
+    : { ok: true, policy: DEFAULT_POLICY, files: NO_POLICY_FILES, problems: [], location: 'defaults' };
+  reportPolicyProblems(first, io);
+  if (!first.ok) return 1;
+  const auditFile = values.audit ?? null;
+  const print = (event: AgentEvent): void => {
     if (values.json) io.out(jsonLine(event));
     else {
       const line = humanLine(event);
       if (line) io.out(line);
     }
-  });
-  const readPin = context.readPin;
-  if (readPin && !values.json) {
-    // Headless by hand: when a PIN prompt shows, ask for it on the terminal.
-    let asking = false;
+  };
+
+  let pending: Extract<PolicyUpdate, { kind: 'changed' }> | null = null;
+  let applying: Promise<void> = Promise.resolve();
+  let stopping = false;
+  const host = async (load: Extract<PolicyLoad, { ok: true }>): Promise<HostedAgent> => {
+    const running = await context.adapterFactory(load.policy, { auditFile, policyFiles: load.files });
+    const catalogue = loadCatalogue(load.policy.locale);
+    const agent = composeAgent(running.adapters, load.policy, { catalogue, policyProblems: load.problems });
+    agent.subscribe(print);
     agent.subscribe((event) => {
-      if (event.type !== 'state' || asking) return;
-      const prompt = event.snapshot.phase === 'awaiting-pin' ? event.snapshot.prompt : null;
-      if (!prompt) return;
-      asking = true;
-      void readPin(formatMessage(catalogue, 'enter-pin'))
-        .then(async (pin) => {
-          if (!pin) return agent.cancelPin(prompt.attemptId);
-          const submitted = await agent.submitPin(prompt.attemptId, pin);
-          if (!submitted.accepted) io.err(`PIN refused: ${submitted.problem}`);
-        })
-        .finally(() => {
-          asking = false;
-        });
+      if (event.type === 'state' && pending) applyWhenSafe();
+    });
+    if (context.readPin && !values.json) askPinOnPrompt(agent, catalogue, context.readPin, io);
+    return { agent, running, policy: load.policy };
+  };
+  let hosted = await host(first);
+  const drive = hosted.running.drive;
+
+  /**
+   * A changed policy applies only on a locked workstation with no suspended session: the agent
+   * is then recomposed on it, readers and IdP client included. Nobody's open or suspended
+   * session ever changes policy (mode, IdP, timeouts) under them.
+   */
+  function applyWhenSafe(): void {
+    applying = applying.then(async () => {
+      const snapshot = hosted.agent.snapshot();
+      if (!pending || stopping || snapshot.phase !== 'locked' || snapshot.suspended.length > 0) return;
+      const update = pending;
+      pending = null;
+      await hosted.agent.stop();
+      await hosted.running.close();
+      reportPolicyProblems(update.load, io);
+      hosted = await host(update.load);
+      await auditPolicyChange(hosted, 'info', `policy changed: ${update.changed.join(', ')}`, print);
+      await hosted.agent.start();
     });
   }
+
+  const stopWatching = source
+    ? watchWorkstationPolicy(
+        source,
+        mode,
+        () => hosted.policy,
+        (update) => {
+          if (update.kind === 'refused') {
+            const problems = update.load.problems.map((problem) => problem.message);
+            io.err(
+              `releve: the changed policy (${update.load.location}) is refused; the policy in force stays:`,
+            );
+            for (const problem of problems) io.err(`  - ${problem}`);
+            applying = applying.then(() =>
+              auditPolicyChange(hosted, 'failure', `policy change refused: ${problems.join('; ')}`, print),
+            );
+            return;
+          }
+          io.err(
+            `releve: policy changed (${update.changed.join(', ')}); it applies once the workstation is locked with no suspended session`,
+          );
+          pending = update;
+          applyWhenSafe();
+        },
+      )
+    : () => undefined;
   try {
-    await agent.start();
-    if (!values.json) io.out(formatMessage(catalogue, 'locked'));
-    if (running.drive) await running.drive(agent);
+    await hosted.agent.start();
+    if (!values.json) io.out(formatMessage(loadCatalogue(hosted.policy.locale), 'locked'));
+    if (drive) await drive(hosted.agent);
     else await context.untilSignal();
-    await agent.idle();
+    await hosted.agent.idle();
   } finally {
-    await agent.stop();
-    await running.close();
+    stopping = true;
+    stopWatching();
+    await applying;
+    await hosted.agent.stop();
+    await hosted.running.close();
   }
   return 0;
 }
@@ -310,10 +393,9 @@ export async function runCli(argv: readonly string[], io: CliIo, context: CliCon
         return await policyCheck(subArgs, io);
       }
       case 'bench':
-        // bin/releve.js runs the benchmark from a source checkout before this code is reached.
         io.err(
           'releve bench runs from a source checkout of Relève (its virtual cards, test PKI and reference ' +
-            'IdP are never shipped): `releve bench` there, or `npm run bench -- [--json] [--runs N] [--out DIR]`',
+            'IdP are never shipped): `npm run bench -- [--json] [--runs N] [--out DIR]` there',
         );
         return 2;
       case undefined:

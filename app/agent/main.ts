@@ -1,43 +1,31 @@
-/** Entry point of the shipped `releve` command. */
+/**
+ * Entry point of the shipped `releve` command. Each command loads the adapters it needs when it
+ * runs (PC/SC, HID, the OS keyring are native addons): `releve policy check` or `--help` work
+ * even where a binding is broken, and a command that needs a broken one says so in one line,
+ * with the command that repairs it.
+ */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { JsonFilePolicySource } from '../adapters/policy/json-file-source.js';
-import { WindowsRegistryPolicySource } from '../adapters/policy/windows-registry-source.js';
 import { createWinstonLog } from '../adapters/log/winston-log.js';
-import { PcscBadgeSource } from '../adapters/pcsc/pcsc-badge-source.js';
+import type { Policy } from '../core/policy.js';
 import { consoleIo, runCli, untilSignal, type CliIo } from './cli.js';
-import { KeyringSecretStore } from '../adapters/vault/keyring-secret-store.js';
-import { DEFAULT_POLICY, policyWithFallback, type Policy } from '../core/policy.js';
-import type { PolicySource } from '../core/ports/index.js';
-import { cardCommand, trustedRootsFromPolicy } from './commands/card.js';
-import { enrollCommand } from './commands/enroll.js';
-import { idpCheckCommand } from './commands/idp-check.js';
-import { readersCommand } from './commands/readers.js';
-
-import { productionAdapters } from './production.js';
-import { MACHINE_POLICY_FILE, serviceCommand } from '../service/command.js';
+import { bindingFailure } from './native-bindings.js';
 import { resourcesDir } from './resources.js';
 import { readPinFromTty } from './tty-pin.js';
+import { loadWorkstationPolicy, workstationPolicySource } from './workstation-policy.js';
 
-const policySource: PolicySource =
-  process.platform === 'win32'
-    ? new WindowsRegistryPolicySource()
-    : new JsonFilePolicySource(process.env.RELEVE_POLICY ?? '/etc/releve/policy.json');
+const policySource = workstationPolicySource();
 
 /**
- * The workstation's policy for the diagnostic commands: a broken setting falls back to its
- * default, and says so, so that IT can still diagnose a workstation whose policy is wrong.
+ * The workstation's policy for the diagnostic commands, as the agent settles it: a broken
+ * setting takes its default and is said on stderr, so that IT can still diagnose a workstation
+ * whose policy is wrong.
  */
-async function workstationPolicy(io: CliIo): Promise<Policy> {
-  const read = await policySource.read();
-  if (!read.ok) {
-    io.err(`releve: ${read.problem}; using the default policy`);
-    return DEFAULT_POLICY;
-  }
-  const { policy, problems } = policyWithFallback(read.raw);
-  for (const problem of problems)
-    io.err(`releve: policy ${read.location}: ${problem.message} (default used)`);
-  return policy;
+async function diagnosticPolicy(io: CliIo): Promise<Policy> {
+  const load = await loadWorkstationPolicy(policySource, 'fallback');
+  for (const problem of load.problems)
+    io.err(`releve: policy ${load.location}: ${problem.message} (default used)`);
+  return load.policy;
 }
 
 function version(): string {
@@ -47,47 +35,71 @@ function version(): string {
   return pkg.version;
 }
 
-const code = await runCli(process.argv.slice(2), consoleIo, {
-  version: version(),
-  adapterFactory: productionAdapters,
-  untilSignal,
-  commands: {
-    card: (args, io) => cardCommand(args, io, { trusted: trustedRootsFromPolicy(policySource) }),
-    enroll: (args, io) =>
-      enrollCommand(args, io, {
-        policySource,
-        readPin: process.stdin.isTTY
-          ? (prompt) => readPinFromTty(process.stdin, process.stdout, prompt)
-          : undefined,
-        log: createWinstonLog({ level: process.env.RELEVE_LOG_LEVEL ?? 'warn' }),
-      }),
-    'idp check': (args, io) =>
-      idpCheckCommand(args, io, {
-        policy: () => workstationPolicy(io),
-        vault: () => new KeyringSecretStore(),
-      }),
-    // The privileged service reads policy from the machine's store only, never from RELEVE_POLICY.
-    service: (args, io) =>
-      serviceCommand(args, io, {
-        version: version(),
-        adapterFactory: productionAdapters,
-        policySource:
-          process.platform === 'win32'
-            ? new WindowsRegistryPolicySource()
-            : new JsonFilePolicySource(MACHINE_POLICY_FILE),
-        untilSignal,
-        projectRoot: join(resourcesDir(), '..'),
-        log: createWinstonLog({ level: process.env.RELEVE_LOG_LEVEL ?? 'warn' }),
-      }),
-    readers: (args, io) =>
-      readersCommand(args, io, {
-        sources: () => [new PcscBadgeSource({ log: createWinstonLog({ level: 'error' }) })],
-        untilSignal,
-      }),
-  },
-  policySource,
-  readPin: process.stdin.isTTY
-    ? (prompt) => readPinFromTty(process.stdin, process.stdout, prompt)
-    : undefined,
+const readPin = process.stdin.isTTY
+  ? (prompt: string) => readPinFromTty(process.stdin, process.stdout, prompt)
+  : undefined;
+
+let bindingReported = false;
+function reportBinding(error: unknown): boolean {
+  const failure = bindingFailure(error);
+  if (!failure) return false;
+  if (!bindingReported) consoleIo.err(failure);
+  bindingReported = true;
+  process.exitCode = 1;
+  return true;
+}
+// Under tsx (a source checkout) a failed native import also rejects a second, unawaited promise.
+process.on('unhandledRejection', (reason) => {
+  if (!reportBinding(reason)) throw reason;
 });
-process.exitCode = code;
+
+try {
+  process.exitCode = await runCli(process.argv.slice(2), consoleIo, {
+    version: version(),
+    adapterFactory: async (policy, options) =>
+      (await import('./production.js')).productionAdapters(policy, options),
+    untilSignal,
+    commands: {
+      card: async (args, io) => {
+        const { cardCommand, trustedRootsFromPolicy } = await import('./commands/card.js');
+        return cardCommand(args, io, { trusted: trustedRootsFromPolicy(policySource) });
+      },
+      enroll: async (args, io) =>
+        (await import('./commands/enroll.js')).enrollCommand(args, io, {
+          policySource,
+          readPin,
+          log: createWinstonLog({ level: process.env.RELEVE_LOG_LEVEL ?? 'warn' }),
+        }),
+      'idp check': async (args, io) => {
+        const { KeyringSecretStore } = await import('../adapters/vault/keyring-secret-store.js');
+        return (await import('./commands/idp-check.js')).idpCheckCommand(args, io, {
+          policy: () => diagnosticPolicy(io),
+          vault: () => new KeyringSecretStore(),
+        });
+      },
+      // The privileged service (root) reads policy from the machine's store only: never from
+      // RELEVE_POLICY, not even in a source checkout.
+      service: async (args, io) =>
+        (await import('../service/command.js')).serviceCommand(args, io, {
+          version: version(),
+          adapterFactory: async (policy, options) =>
+            (await import('./production.js')).productionAdapters(policy, options),
+          policySource: workstationPolicySource({ development: false }),
+          untilSignal,
+          projectRoot: join(resourcesDir(), '..'),
+          log: createWinstonLog({ level: process.env.RELEVE_LOG_LEVEL ?? 'warn' }),
+        }),
+      readers: async (args, io) => {
+        const { PcscBadgeSource } = await import('../adapters/pcsc/pcsc-badge-source.js');
+        return (await import('./commands/readers.js')).readersCommand(args, io, {
+          sources: () => [new PcscBadgeSource({ log: createWinstonLog({ level: 'error' }) })],
+          untilSignal,
+        });
+      },
+    },
+    policySource,
+    readPin,
+  });
+} catch (error) {
+  if (!reportBinding(error)) throw error;
+}

@@ -3,7 +3,6 @@
  * import test/ (lint enforces it), so no simulated reader or demo IdP can reach a clinical build.
  */
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { homedir, hostname } from 'node:os';
 import { join } from 'node:path';
 import { JsonLinesAuditSink } from '../adapters/audit/jsonl-sink.js';
@@ -13,7 +12,7 @@ import { HeadlessOsSession } from '../adapters/os-session/headless.js';
 import { execRunner, LogindOsSession } from '../adapters/os-session/linux-logind.js';
 import { osAccountFor } from '../adapters/os-session/os-account.js';
 import { HidBadgeSource } from '../adapters/hid/hid-badge-source.js';
-import { loadTrustedCertificates, PcscCardSession } from '../adapters/pcsc/card-session.js';
+import { parsePemBundle, PcscCardSession } from '../adapters/pcsc/card-session.js';
 import { PcscBadgeSource } from '../adapters/pcsc/pcsc-badge-source.js';
 import { OidcIdentityProvider } from '../adapters/idp/oidc-identity-provider.js';
 import { KeyringSecretStore } from '../adapters/vault/keyring-secret-store.js';
@@ -25,6 +24,7 @@ import type {
   SecretStore,
 } from '../core/ports/index.js';
 import type { AdapterFactory } from './cli.js';
+import { readPolicyFiles, workstationPolicySource } from './workstation-policy.js';
 
 /** Where the local audit trail lives when no --audit file is given. */
 export function defaultAuditFile(): string {
@@ -41,36 +41,13 @@ const unconfiguredIdp: IdentityProvider = {
   revoke: async () => undefined,
 };
 
-/** The IGC-Santé roots policy trusts; an unreadable file is logged, and chains then show as not validated. */
-function trustedCardCertificates(file: string, log: DiagnosticLog) {
-  try {
-    return loadTrustedCertificates(file);
-  } catch (error) {
-    log.error('trusted card roots cannot be read', { file, error: String(error) });
-    return [];
-  }
-}
-
-/** The extra CAs policy trusts for the IdP's TLS; unreadable is logged, and TLS then fails clearly. */
-function idpCaPem(file: string, log: DiagnosticLog): string | undefined {
-  if (!file) return undefined;
-  try {
-    return readFileSync(file, 'utf8');
-  } catch (error) {
-    log.error('the IdP CA file cannot be read; only the system CAs are trusted', {
-      file,
-      error: String(error),
-    });
-    return undefined;
-  }
-}
-
 /**
  * The hospital's IdP as policy configures it. The workstation's client keys live in the same OS
  * vault as the people's tokens; the whole sign-in is bounded by the policy's authentication timeout.
  */
 export function identityProviderFor(
   policy: Policy,
+  idpCaPem: string | undefined,
   vault: SecretStore,
   log: DiagnosticLog,
 ): IdentityProvider {
@@ -82,7 +59,7 @@ export function identityProviderFor(
     issuer: policy.idpIssuer,
     secretStore: vault,
     initialAccessToken: policy.idpInitialAccessToken || null,
-    caPem: idpCaPem(policy.idpCaFile, log),
+    caPem: idpCaPem,
     timeoutMs: policy.authenticationTimeoutSeconds * 1000,
     badgeUsernameTemplate: policy.badgeUsernameTemplate,
     log,
@@ -122,19 +99,28 @@ export const productionAdapters: AdapterFactory = async (policy, options) => {
   const log = createWinstonLog({ level: process.env.RELEVE_LOG_LEVEL ?? 'warn' });
   // Before anything is opened: a mode this workstation cannot honour stops the start here.
   const osSession = osSessionFor(policy, process.platform, log);
+  // The loader has read the files policy names; a host that did not pass them gets them read
+  // the same way here, each problem logged (that setting then counts as empty).
+  let files = options.policyFiles;
+  if (!files) {
+    const read = await readPolicyFiles(policy);
+    for (const problem of read.problems)
+      log.error('policy file setting ignored', { problem: problem.message });
+    files = read.files;
+  }
   const audit = new JsonLinesAuditSink(options.auditFile ?? defaultAuditFile());
   // The OS vault (Secret Service / Credential Manager): tokens and the workstation's keys, nowhere else.
   const vault = new KeyringSecretStore();
   return {
     adapters: {
       clock: new SystemClock(),
-      // PC/SC readers (contactless UID badges today; CPS cards are recognised, not yet read).
+      // PC/SC readers: contactless UID badges, and CPS cards (their identity read by `cards`).
       badgeSources: [
         new PcscBadgeSource({ log, uidByteOrder: policy.readerUidByteOrder }),
         new HidBadgeSource({ log, readers: policy.hidReaders }),
       ],
-      cards: new PcscCardSession(trustedCardCertificates(policy.cardTrustedRootsFile, log)),
-      idp: identityProviderFor(policy, vault, log),
+      cards: new PcscCardSession(parsePemBundle(files.cardTrustedRootsFile ?? '')),
+      idp: identityProviderFor(policy, files.idpCaFile, vault, log),
       osSession,
       secrets: vault,
       audit,
@@ -150,7 +136,10 @@ export const productionAdapters: AdapterFactory = async (policy, options) => {
 /**
  * The production parts the Electron shell composes itself (policy source, os-lock session,
  * logging): main reaches adapters only through the agent layer, as DESIGN.md's layering says.
+ * The policy source is the loader's `workstationPolicySource`; the two source classes stay
+ * exported only until app/main/entry.ts takes it.
  */
+export { workstationPolicySource };
 export { JsonFilePolicySource } from '../adapters/policy/json-file-source.js';
 export { WindowsRegistryPolicySource } from '../adapters/policy/windows-registry-source.js';
 export { createWinstonLog } from '../adapters/log/winston-log.js';

@@ -16,6 +16,7 @@ export const AUDIT_ACTIONS = [
   'grace-ended',
   'break-glass',
   'policy-fallback',
+  'policy-changed',
   'agent-started',
   'agent-stopped',
 ] as const;

@@ -1,7 +1,7 @@
 /**
  * The policy: every setting IT can set on a workstation, its safe default, its allowed range and
  * its description. One table is the single source of truth: the zod schema, the validation
- * messages, the README's table and (later) the ADMX/ADML templates are all derived from it, so a
+ * messages, the README's table and the ADMX/ADML templates are all derived from it, so a
  * setting cannot exist in the code and be missing from Group Policy.
  */
 import { z } from 'zod';
@@ -30,6 +30,12 @@ export interface StringSetting extends SettingBase<string> {
   readonly pattern: RegExp;
   readonly patternHint: string;
   readonly maxLength: number;
+  /**
+   * A credential (a token): its value is never shown — not in a validation message, the audit
+   * trail, a log or `releve policy check` — only whether it is set. Everything that prints
+   * policy goes through `showSetting`.
+   */
+  readonly secret?: true;
 }
 export interface TimeListSetting extends SettingBase<readonly string[]> {
   readonly type: 'time-list';
@@ -175,10 +181,13 @@ export const POLICY_SETTINGS = {
     en: "PEM file of extra CAs trusted for the IdP's TLS (an internal CA). Empty: the system's CAs.",
     fr: "Fichier PEM d'autorités supplémentaires pour le TLS du fournisseur d'identité. Vide : celles du système.",
   }),
-  idpInitialAccessToken: text('', /^$|^[\x21-\x7e]+$/, 'printable ASCII without spaces, or empty', 4096, {
-    en: 'RFC 7591 initial access token with which the workstation registers itself at the IdP on first start.',
-    fr: "Jeton d'accès initial (RFC 7591) avec lequel le poste s'enregistre auprès du fournisseur d'identité au premier démarrage.",
-  }),
+  idpInitialAccessToken: {
+    ...text('', /^$|^[\x21-\x7e]+$/, 'printable ASCII without spaces, or empty', 4096, {
+      en: 'RFC 7591 initial access token with which the workstation registers itself at the IdP on first start.',
+      fr: "Jeton d'accès initial (RFC 7591) avec lequel le poste s'enregistre auprès du fournisseur d'identité au premier démarrage.",
+    }),
+    secret: true,
+  },
   badgeUsernameTemplate: text('badge:{uid}', /\{uid\}/, 'text containing {uid}', 200, {
     en: 'The username sent to the IdP for an RFID/HID badge; {uid} is the canonical badge UID.',
     fr: "Identifiant envoyé au fournisseur d'identité pour un badge RFID/HID ; {uid} est l'UID canonique du badge.",
@@ -290,6 +299,11 @@ function schemaFor(setting: Setting): z.ZodType {
 
 const settingEntries = Object.entries(POLICY_SETTINGS) as [PolicyKey, Setting][];
 
+/** Each setting's schema, built once: validation runs at start and on every policy change. */
+const schemas: ReadonlyMap<string, z.ZodType> = new Map(
+  settingEntries.map(([key, setting]) => [key, schemaFor(setting)]),
+);
+
 export const DEFAULT_POLICY: Policy = Object.freeze(
   Object.fromEntries(settingEntries.map(([key, setting]) => [key, setting.default])),
 ) as Policy;
@@ -311,6 +325,37 @@ function show(value: unknown): string {
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 
+/** The table's entry for a key, if it is a setting: own keys only, never Object.prototype's. */
+function settingFor(key: string): Setting | undefined {
+  return Object.hasOwn(POLICY_SETTINGS, key) ? (POLICY_SETTINGS as Record<string, Setting>)[key] : undefined;
+}
+
+const isSecret = (setting: Setting): boolean => setting.type === 'string' && setting.secret === true;
+
+/** Whether a setting is a credential whose value is never shown (marked `secret` in the table). */
+export function isSecretSetting(key: string): boolean {
+  const setting = settingFor(key);
+  return setting !== undefined && isSecret(setting);
+}
+
+/**
+ * A setting's value as anything that prints policy shows it: JSON, except for a secret
+ * setting, of which only whether it is set is said.
+ */
+export function showSetting(key: PolicyKey, value: unknown): string {
+  const setting: Setting = POLICY_SETTINGS[key];
+  if (!isSecret(setting)) return JSON.stringify(value);
+  return value === '' ? '""' : '(set: secret, not shown)';
+}
+
+/** What was found, for a validation message: never a secret's value. */
+function found(setting: Setting, value: unknown): string {
+  if (!isSecret(setting)) return show(value);
+  return typeof value === 'string'
+    ? `a value of ${value.length} characters (secret, not shown)`
+    : `a ${value === null ? 'null' : Array.isArray(value) ? 'list' : typeof value} (secret, not shown)`;
+}
+
 /**
  * Validates a policy document (already parsed from JSON, the registry or a test): every key must
  * be a known setting with an allowed value. Missing keys take their defaults.
@@ -325,7 +370,7 @@ export function validatePolicy(input: unknown): PolicyValidation {
   const problems: PolicyProblem[] = [];
   const result: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(input)) {
-    const setting = (POLICY_SETTINGS as Record<string, Setting>)[key];
+    const setting = settingFor(key);
     if (!setting) {
       problems.push({
         field: key,
@@ -333,12 +378,12 @@ export function validatePolicy(input: unknown): PolicyValidation {
       });
       continue;
     }
-    const parsed = schemaFor(setting).safeParse(value);
+    const parsed = (schemas.get(key) ?? schemaFor(setting)).safeParse(value);
     if (parsed.success) result[key] = parsed.data;
     else
       problems.push({
         field: key,
-        message: `${key}: must be ${describeAllowed(setting)}; got ${show(value)}`,
+        message: `${key}: must be ${describeAllowed(setting)}; got ${found(setting, value)}`,
       });
   }
   const merged = { ...DEFAULT_POLICY, ...result } as Policy;
@@ -370,14 +415,30 @@ export function policyWithFallback(input: unknown): { policy: Policy; problems: 
   return { policy, problems: checked.problems };
 }
 
+/**
+ * Says where and why a policy is not JSON, without quoting it: V8's messages quote the document
+ * ("Unexpected token 's', "{…}" is not valid JSON"), and the document may hold a secret.
+ */
+export function notJsonProblem(error: unknown): string {
+  const message = error instanceof Error ? error.message : '';
+  const expected = /^(Expected [^"'`]*?) in JSON (at position \d+(?: \(line \d+ column \d+\))?)/.exec(
+    message,
+  );
+  const why = expected
+    ? `${expected[1]!.toLowerCase()}, ${expected[2]!}`
+    : /end of JSON input/i.test(message)
+      ? 'it ends too early'
+      : 'an unexpected character';
+  return `the policy is not valid JSON (${why})`;
+}
+
 /** Parses policy text (a JSON file), reporting a syntax error the way IT will read it. */
 export function parsePolicyText(text: string): PolicyValidation & { readonly raw?: unknown } {
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch (error) {
-    const detail = error instanceof Error ? error.message : String(error);
-    return { ok: false, problems: [{ field: '', message: `the policy is not valid JSON: ${detail}` }] };
+    return { ok: false, problems: [{ field: '', message: notJsonProblem(error) }] };
   }
   return { ...validatePolicy(raw), raw };
 }

@@ -4,6 +4,7 @@
  * same code serves the service and the test bridge that drives the screens in a real browser.
  */
 import type { Agent, AgentEvent, AgentSnapshot } from '../agent/agent.js';
+import { isSecretSetting } from '../agent/workstation-policy.js';
 import type { Policy } from '../core/policy.js';
 import type { Diagnostics, EventName, EventOf, RequestHandlers, Result, Snapshot } from '../ipc/contract.js';
 
@@ -16,9 +17,6 @@ export interface HostHooks {
   /** A screen opened over a session was closed: the windows follow the phase again. */
   readonly screenClosed?: () => void;
 }
-
-/** Policy settings that are secrets: diagnostics say whether they are set, never their value. */
-const SECRET_SETTINGS: ReadonlySet<string> = new Set(['idpInitialAccessToken']);
 
 export function toSnapshot(snapshot: AgentSnapshot): Snapshot {
   return {
@@ -48,7 +46,8 @@ export function diagnosticsOf(
 ): Diagnostics {
   const shown: Diagnostics['policy'] = {};
   for (const [key, value] of Object.entries(policy) as [string, Diagnostics['policy'][string]][]) {
-    shown[key] = SECRET_SETTINGS.has(key) ? (value === '' ? '' : '(set)') : value;
+    // Secrets (marked in the policy table): whether they are set, never their value.
+    shown[key] = isSecretSetting(key) ? (value === '' ? '' : '(set)') : value;
   }
   return {
     version: info.version,

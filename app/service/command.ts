@@ -13,7 +13,7 @@ import { parseArgs } from 'node:util';
 import { composeAgent } from '../agent/agent.js';
 import type { AdapterFactory, CliIo } from '../agent/cli.js';
 import { loadCatalogue } from '../agent/resources.js';
-import { policyWithFallback, type Policy, type PolicyProblem } from '../core/policy.js';
+import { loadWorkstationPolicy } from '../agent/workstation-policy.js';
 import type { DiagnosticLog, PolicySource } from '../core/ports/index.js';
 import { SERVICE_SOCKET_PATH } from '../ipc/wire.js';
 import { peerCheckAvailable, peerOf } from './peer-credentials.js';
@@ -21,12 +21,10 @@ import { startPrivateKeyring, type PrivateKeyring } from './private-keyring.js';
 import { startService } from './service.js';
 import { DEFAULT_STATE_DIR, ensurePrivateDir } from './state-dir.js';
 
-export const MACHINE_POLICY_FILE = '/etc/releve/policy.json';
-
 export interface ServiceCommandDeps {
   readonly version: string;
   readonly adapterFactory: AdapterFactory;
-  /** The machine's policy store; never a path from the environment. */
+  /** The machine's policy store (workstationPolicySource({ development: false })): never a path from the environment. */
   readonly policySource: PolicySource;
   readonly untilSignal: () => Promise<void>;
   /** Where native/ sits (the peer-credential addon). */
@@ -38,22 +36,6 @@ export interface ServiceCommandDeps {
   readonly startVault?: (stateDir: string) => Promise<PrivateKeyring>;
   /** Told once the service listens (tests wait on it). */
   readonly onListening?: (where: { socketPath: string; stateDir: string }) => void;
-}
-
-async function machinePolicy(
-  source: PolicySource,
-  io: CliIo,
-): Promise<{ policy: Policy; problems: readonly PolicyProblem[] }> {
-  const read = await source.read();
-  if (!read.ok) {
-    io.err(`releve service: ${read.location}: ${read.problem}; every setting takes its safe default`);
-    return { policy: policyWithFallback({}).policy, problems: [{ field: '', message: read.problem }] };
-  }
-  const settled = policyWithFallback(read.raw);
-  for (const problem of settled.problems) {
-    io.err(`releve service: policy ${read.location}: ${problem.message} (default used)`);
-  }
-  return settled;
 }
 
 export async function serviceCommand(
@@ -96,7 +78,12 @@ export async function serviceCommand(
     io.err(`releve service: ${error instanceof Error ? error.message : String(error)}`);
     return 1;
   }
-  const { policy, problems } = await machinePolicy(deps.policySource, io);
+  // Through the one policy loader: an invalid setting takes its safe default, printed and audited.
+  const load = await loadWorkstationPolicy(deps.policySource, 'fallback');
+  for (const problem of load.problems) {
+    io.err(`releve service: policy ${load.location}: ${problem.message} (default used)`);
+  }
+  const { policy, problems } = load;
 
   let vault: PrivateKeyring;
   try {
@@ -110,7 +97,10 @@ export async function serviceCommand(
   try {
     let running;
     try {
-      running = await deps.adapterFactory(policy, { auditFile: join(stateDir, 'audit', 'audit.jsonl') });
+      running = await deps.adapterFactory(policy, {
+        auditFile: join(stateDir, 'audit', 'audit.jsonl'),
+        policyFiles: load.files,
+      });
     } catch (error) {
       io.err(`releve service: refusing to start: ${error instanceof Error ? error.message : String(error)}`);
       return 1;

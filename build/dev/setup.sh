@@ -31,12 +31,46 @@ if ((${#missing[@]} > 0)); then
   fi
 fi
 
-# npm ci fails here for jest 30 / @swc/core (the lockfile lacks other platforms' optional
-# packages); npm install honours the lockfile and works. Electron's binary cannot be fetched
-# on these machines: its typings are enough for the build and the tests.
+# Electron's binary cannot be fetched on these machines: its typings are enough for the build
+# and the tests. `npm install` honours the lockfile (which is complete: every platform's
+# optional packages), so a fresh clone stays clean after it.
+npm_install() {
+  ELECTRON_SKIP_BINARY_DOWNLOAD=1 npm install --no-audit --no-fund --loglevel=error >&2
+}
 if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules/.package-lock.json ]]; then
   echo "setup: installing npm dependencies" >&2
-  ELECTRON_SKIP_BINARY_DOWNLOAD=1 npm install --no-audit --no-fund --loglevel=error >&2
+  npm_install
+fi
+
+# Each native addon must load, not merely be there: an interrupted install leaves a package
+# without its build (seen: smartcard without build/Release/smartcard_napi.node) while the
+# timestamps above look fine. Rebuild what does not load; reinstall what a rebuild cannot fix.
+NATIVE_ADDONS=(smartcard node-hid @napi-rs/keyring @swc/core)
+node_bin=node_modules/.bin/node
+[[ -x $node_bin ]] || node_bin=node
+addons_not_loading() {
+  "$node_bin" -e '
+    const load = require("node:module").createRequire(`${process.cwd()}/package.json`);
+    for (const name of process.argv.slice(1)) {
+      try { load(name); } catch { console.log(name); }
+    }' "${NATIVE_ADDONS[@]}" 2>/dev/null
+}
+broken=$(addons_not_loading)
+if [[ -n $broken ]]; then
+  echo "setup: native addons that do not load: $(echo $broken); rebuilding them" >&2
+  # shellcheck disable=SC2086 # one package name per word
+  npm rebuild $broken --loglevel=error >&2 || true
+  broken=$(addons_not_loading)
+fi
+if [[ -n $broken ]]; then
+  echo "setup: still not loading: $(echo $broken); reinstalling them" >&2
+  for name in $broken; do rm -rf "node_modules/$name"; done
+  npm_install
+  broken=$(addons_not_loading)
+fi
+if [[ -n $broken ]]; then
+  echo "setup: these native addons cannot be repaired here: $(echo $broken)" >&2
+  exit 1
 fi
 
 # native/peercred: the service's peer check (SO_PEERCRED), a tiny N-API addon. N-API only, so one

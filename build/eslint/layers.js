@@ -11,9 +11,12 @@ const ROOT = path.resolve(import.meta.dirname, '../..');
 
 /** Layer of a repository-relative path, or null when the path is not layered. */
 function layerOf(relative) {
-  const parts = relative.split(path.sep);
+  let parts = relative.split(path.sep);
   if (parts[0] === 'test') return 'test';
   if (parts[0] === 'build') return 'build';
+  // The shipped command's launcher, and the compiled app it launches (dist/app mirrors app/).
+  if (parts[0] === 'bin') return 'bin';
+  if (parts[0] === 'dist' && parts[1] === 'app') parts = parts.slice(1);
   if (parts[0] !== 'app') return null;
   // The shipped `releve` binary's entry point composes the agent and the service commands.
   if (parts[1] === 'agent' && parts[2] === 'main.ts' && parts.length === 3) return 'entry';
@@ -53,6 +56,8 @@ const ALLOWED_LAYERS = {
   ],
   // Build tooling generates from the domain's definitions (ADMX from the policy schema).
   build: ['core', 'build'],
+  // bin/releve.js is shipped: it launches the compiled agent, and nothing else.
+  bin: ['agent'],
 };
 
 /** Which bare packages each layer may import (true: any). */
@@ -70,7 +75,13 @@ const ALLOWED_PACKAGES = {
   renderer: [],
   test: true,
   build: true,
+  bin: ['node:fs'],
 };
+
+/** Layers that are packaged: they may not even name a path under test/ (a harness is never shipped). */
+const SHIPPED = new Set(['core', 'adapters', 'agent', 'ipc', 'main', 'preload', 'renderer', 'bin']);
+const TEST_PATH = /(^|[\\/])test[\\/]/;
+const PATH_CALLS = new Set(['join', 'resolve']);
 
 function packageName(specifier) {
   if (specifier.startsWith('node:')) return specifier;
@@ -86,6 +97,7 @@ export const layersRule = {
     messages: {
       layer: '{{from}} may not import from {{to}} ("{{specifier}}"): allowed layers are {{allowed}}.',
       package: '{{from}} may not import the package "{{specifier}}": allowed packages are {{allowed}}.',
+      testPath: '{{from}} is shipped and may not name a path under test/ ("{{text}}").',
     },
   },
   create(context) {
@@ -121,7 +133,29 @@ export const layersRule = {
       ExportNamedDeclaration: (node) => node.source && check(node, node.source.value),
       ExportAllDeclaration: (node) => check(node, node.source.value),
       ImportExpression: (node) => node.source.type === 'Literal' && check(node, node.source.value),
+      Literal: (node) => {
+        // An import's source is the layer check's business; this catches paths in any other string.
+        const isModuleSource = node.parent && 'source' in node.parent && node.parent.source === node;
+        if (
+          SHIPPED.has(from) &&
+          !isModuleSource &&
+          typeof node.value === 'string' &&
+          TEST_PATH.test(node.value)
+        ) {
+          context.report({ node, messageId: 'testPath', data: { from, text: node.value } });
+        }
+      },
       CallExpression: (node) => {
+        // join(root, 'test', ...): a path under test/ built from segments.
+        const callee = node.callee.type === 'MemberExpression' ? node.callee.property : node.callee;
+        if (
+          SHIPPED.has(from) &&
+          callee.type === 'Identifier' &&
+          PATH_CALLS.has(callee.name) &&
+          node.arguments.some((argument) => argument.type === 'Literal' && argument.value === 'test')
+        ) {
+          context.report({ node, messageId: 'testPath', data: { from, text: 'test' } });
+        }
         if (
           node.callee.type === 'Identifier' &&
           node.callee.name === 'require' &&

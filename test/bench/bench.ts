@@ -11,14 +11,8 @@ import { cpus, loadavg, tmpdir, totalmem, type } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { formatSvg, formatTable, type BenchReport } from '../../app/agent/bench/report.js';
-import {
-  distribution,
-  medianCount,
-  summarise,
-  type Measure,
-  type MeasureResult,
-} from '../../app/agent/bench/stats.js';
+import { formatSvg, formatTable, type BenchReport } from './report.js';
+import { distribution, medianCount, summarise, type Measure, type MeasureResult } from './stats.js';
 import { DOCTOR, NURSE } from '../harness/people.js';
 import { openBenchRig, type BenchRig, type StepTiming } from './chains.js';
 import type { FloorSample } from './floor.js';

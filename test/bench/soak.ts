@@ -21,7 +21,7 @@ import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { silentLog } from '../../app/adapters/log/winston-log.js';
 import { PcscBadgeSource } from '../../app/adapters/pcsc/pcsc-badge-source.js';
-import { distribution } from '../../app/agent/bench/stats.js';
+import { distribution } from './stats.js';
 import type { BadgeSourceEvent } from '../../app/core/ports/index.js';
 import { startPcscd, type RunningPcscd, type VpcdSlot } from '../harness/pcscd.js';
 import { VirtualUidBadge, VpcdConnection } from '../harness/vcard/index.js';

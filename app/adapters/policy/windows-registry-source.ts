@@ -68,7 +68,9 @@ function valueFor(setting: Setting, value: RegValue): unknown {
 /** Builds the raw policy document from the values of one hive; validation is the core's job. */
 export function policyFromRegistry(values: readonly RegValue[]): Record<string, unknown> {
   const settings = POLICY_SETTINGS as Record<string, Setting>;
-  const document: Record<string, unknown> = {};
+  // Names come from whoever can write the registry key: `__proto__` must be a key like any
+  // other (reported as unknown), never the document's prototype.
+  const document: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
   const lists = new Map<string, { index: number; data: string }[]>();
   for (const value of values) {
     const subkey = value.key.split('\\').at(-1) ?? '';
@@ -79,7 +81,7 @@ export function policyFromRegistry(values: readonly RegValue[]): Record<string, 
       lists.set(subkey, entries);
       continue;
     }
-    const setting = settings[value.name];
+    const setting = Object.hasOwn(settings, value.name) ? settings[value.name] : undefined;
     // Unknown names are kept as they are, so that validation reports them to IT.
     document[value.name] = setting ? valueFor(setting, value) : value.data;
   }
@@ -93,7 +95,7 @@ export class WindowsRegistryPolicySource implements PolicySource {
   constructor(private readonly reg: RegRunner = runReg) {}
 
   async read(): Promise<PolicyRead> {
-    const merged: Record<string, unknown> = {};
+    const merged: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
     for (const root of ROOTS) {
       const result = await this.reg(['query', `${root}\\${POLICY_PATH}`, '/s']);
       if (result.code !== 0) {

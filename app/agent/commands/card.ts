@@ -2,16 +2,16 @@
  * `releve card [--json] [--reader NAME]`: what the CPS card in a reader says about its holder,
  * its certificate and its PIN — the tries left are read without spending one. The chain is
  * checked against the roots the agent trusts: the file named by policy `cardTrustedRootsFile`,
- * read from the same policy source as the agent's (`trustedRootsFromPolicy`).
+ * loaded by the same loader as the agent's (`trustedRootsFromPolicy`).
  */
 import { X509Certificate } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { chainIsValid, loadTrustedCertificates, withCard } from '../../adapters/pcsc/card-session.js';
+import { chainIsValid, parsePemBundle, withCard } from '../../adapters/pcsc/card-session.js';
 import { snapshotPcscReaders, type PcscReaderSnapshot } from '../../adapters/pcsc/reader-snapshot.js';
 import { readCpsCard, readPinTriesLeft } from '../../core/cards/index.js';
-import { policyWithFallback } from '../../core/policy.js';
 import type { PolicySource } from '../../core/ports/index.js';
 import type { CliIo } from '../cli.js';
+import { loadWorkstationPolicy } from '../workstation-policy.js';
 
 /**
  * The card roots (and intermediates) policy trusts. `warn` says why there are none when there
@@ -121,36 +121,16 @@ export async function showCard(options: ShowCardOptions, out: (line: string) => 
 }
 
 /**
- * The roots named by policy `cardTrustedRootsFile`, as the agent gets them: the policy is read
- * from `source` (the registry on Windows, the JSON file on Linux) when the command runs. An
- * unreadable or invalid policy, or an unreadable roots file, is warned about and gives no roots;
- * an invalid setting elsewhere in the policy does not matter here. No environment variable
- * stands in for policy.
+ * The roots named by policy `cardTrustedRootsFile`, as the agent gets them: the policy is loaded
+ * from `source` (the registry on Windows, the JSON file on Linux) by the workstation's loader
+ * when the command runs, settled the same way (a broken setting takes its default, and is
+ * warned about). No environment variable stands in for policy.
  */
 export function trustedRootsFromPolicy(source: PolicySource): TrustedRoots {
   return async (warn) => {
-    const read = await source.read();
-    if (!read.ok) {
-      warn(`the policy (${read.location}) cannot be read: ${read.problem}; no card roots are trusted`);
-      return [];
-    }
-    const { policy, problems } = policyWithFallback(read.raw);
-    // field '': the document as a whole is wrong (not an object of settings).
-    const problem = problems.find((p) => p.field === 'cardTrustedRootsFile' || p.field === '');
-    if (problem) {
-      warn(`the policy (${read.location}): ${problem.message}; no card roots are trusted`);
-      return [];
-    }
-    const file = policy.cardTrustedRootsFile;
-    if (!file) return [];
-    try {
-      const certificates = loadTrustedCertificates(file);
-      if (certificates.length === 0) warn(`${file} (policy cardTrustedRootsFile) holds no PEM certificate`);
-      return certificates;
-    } catch (error) {
-      warn(`${file} (policy cardTrustedRootsFile) cannot be read: ${message(error)}`);
-      return [];
-    }
+    const load = await loadWorkstationPolicy(source, 'fallback');
+    for (const problem of load.problems) warn(`policy ${load.location}: ${problem.message} (default used)`);
+    return parsePemBundle(load.files.cardTrustedRootsFile ?? '');
   };
 }
 

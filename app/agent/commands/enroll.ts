@@ -8,7 +8,6 @@
  * Ctrl-C cancels. The PINs are zeroed whatever happens; no PIN, code or token is printed.
  * Exit codes: 0 enrolled, 1 not enrolled (the reason is printed), 2 usage error.
  */
-import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import {
   canonicalBadgeId,
@@ -19,9 +18,15 @@ import {
 } from '../../adapters/idp/enrollment.js';
 import { KeyringSecretStore } from '../../adapters/vault/keyring-secret-store.js';
 import { systemBrowser } from '../../adapters/idp/system-browser.js';
-import { DEFAULT_POLICY, parsePolicyText, validatePolicy, type Policy } from '../../core/policy.js';
+import { DEFAULT_POLICY } from '../../core/policy.js';
 import type { DiagnosticLog, PolicySource, SecretStore } from '../../core/ports/index.js';
 import type { CliIo } from '../cli.js';
+import {
+  loadWorkstationPolicy,
+  NO_POLICY_FILES,
+  policyFileSource,
+  type SettledPolicy,
+} from '../workstation-policy.js';
 
 export interface EnrollCommandOptions {
   /** Where policy comes from when no --policy FILE is given (registry on Windows, JSON file on Linux). */
@@ -80,38 +85,22 @@ function defaultOnInterrupt(cancel: () => void): () => void {
   };
 }
 
+/**
+ * The policy as the agent settles it (the workstation's loader): a broken setting takes its
+ * default and is said on stderr. A file named with --policy must exist.
+ */
 async function loadPolicy(
   file: string | undefined,
   source: PolicySource | undefined,
   io: CliIo,
-): Promise<Policy | null> {
-  if (file) {
-    let text: string;
-    try {
-      text = await readFile(file, 'utf8');
-    } catch (error) {
-      io.err(
-        `releve enroll: ${file}: cannot be read (${(error as NodeJS.ErrnoException).code ?? message(error)})`,
-      );
-      return null;
-    }
-    const checked = parsePolicyText(text);
-    if (checked.ok) return checked.policy;
-    io.err(`releve enroll: invalid policy (${file}):`);
-    for (const problem of checked.problems) io.err(`  - ${problem.message}`);
-    return null;
-  }
-  if (!source) return DEFAULT_POLICY;
-  const read = await source.read();
-  if (!read.ok) {
-    io.err(`releve enroll: the policy cannot be read (${read.location}): ${read.problem}`);
-    return null;
-  }
-  const checked = validatePolicy(read.raw);
-  if (checked.ok) return checked.policy;
-  io.err(`releve enroll: invalid policy (${read.location}):`);
-  for (const problem of checked.problems) io.err(`  - ${problem.message}`);
-  return null;
+): Promise<SettledPolicy> {
+  const from = file ? policyFileSource(file) : source;
+  if (!from)
+    return { ok: true, policy: DEFAULT_POLICY, files: NO_POLICY_FILES, problems: [], location: 'defaults' };
+  const load = await loadWorkstationPolicy(from, 'fallback');
+  for (const problem of load.problems)
+    io.err(`releve enroll: policy ${load.location}: ${problem.message} (default used)`);
+  return load;
 }
 
 /** The `releve enroll` command line. */
@@ -170,25 +159,14 @@ export async function enrollCommand(
     return result.ok ? 0 : 1;
   };
 
-  const policy = await loadPolicy(values.policy, options.policySource, io);
-  if (!policy) return 1;
+  const { policy, files } = await loadPolicy(values.policy, options.policySource, io);
   if (!policy.idpIssuer) {
     io.err(
       "releve enroll: aucun fournisseur d'identité n'est configuré (politique idpIssuer). / No identity provider is configured (policy idpIssuer).",
     );
     return 1;
   }
-  let caPem: string | undefined;
-  if (policy.idpCaFile) {
-    try {
-      caPem = await readFile(policy.idpCaFile, 'utf8');
-    } catch (error) {
-      io.err(
-        `releve enroll: ${policy.idpCaFile} (idpCaFile) cannot be read (${(error as NodeJS.ErrnoException).code ?? message(error)})`,
-      );
-      return 1;
-    }
-  }
+  const caPem = files.idpCaFile;
   if (!options.readPin) {
     io.err('releve enroll: le PIN se saisit dans un terminal. / The PIN must be typed in a terminal.');
     return 2;

@@ -102,10 +102,11 @@ describe('releve CLI', () => {
     });
   });
 
-  it('refuses to start the agent on an invalid policy', () => {
+  it('refuses to start the agent on an invalid policy when told to be strict', () => {
     const result = releve(
       'agent',
       '--headless',
+      '--strict-policy',
       '--policy',
       file('bad2.json', '{"inactivityLockMinutes": -3}'),
     );
@@ -115,7 +116,7 @@ describe('releve CLI', () => {
   });
 
   it('reads the workstation policy file when no --policy is given (RELEVE_POLICY, else /etc/releve/policy.json)', () => {
-    const result = spawnSync(TSX, ['app/agent/main.ts', 'agent', '--headless'], {
+    const result = spawnSync(TSX, ['app/agent/main.ts', 'agent', '--headless', '--strict-policy'], {
       encoding: 'utf8',
       timeout: 60_000,
       env: { ...process.env, RELEVE_POLICY: file('workstation.json', '{"mode":"kiosk"}') },
@@ -197,13 +198,12 @@ describe('releve CLI', () => {
     expect(everything).not.toMatch(/"(pin|password)"\s*:/i);
   });
 
-  it('starts on defaults with the problems audited when told to fall back', () => {
+  it('starts with each invalid setting on its default, the problems audited (DESIGN.md: fallback)', () => {
     const audit = join(dir, 'fallback.jsonl');
     const result = releveSim(
       'agent',
       '--headless',
       '--json',
-      '--fallback-policy',
       '--audit',
       audit,
       '--policy',
@@ -212,7 +212,8 @@ describe('releve CLI', () => {
       'nurse-morning',
     );
     expect(result.code).toBe(0);
-    expect(result.stderr).toContain('invalid settings fall back to their defaults');
+    expect(result.stderr).toContain('each setting at fault takes its default');
+    expect(result.stderr).toContain('graceRetapMinutes: must be an integer from 0 to 720');
     const records = readFileSync(audit, 'utf8')
       .trim()
       .split('\n')

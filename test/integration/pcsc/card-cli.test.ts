@@ -113,7 +113,10 @@ describe('releve card', () => {
       writeFileSync(policyFile, JSON.stringify({ cardTrustedRootsFile: join(dir, 'missing.pem') }));
       const missing = await run();
       expect(missing.status).toBe(0);
-      expect(missing.err.join('\n')).toMatch(/missing\.pem \(policy cardTrustedRootsFile\) cannot be read/);
+      // The loader's one message for a file that policy names, as the agent logs and audits it.
+      expect(missing.err.join('\n')).toMatch(
+        /cardTrustedRootsFile: \S+missing\.pem cannot be read \(ENOENT\) \(default used\)/,
+      );
       expect(JSON.parse(missing.out[0] ?? '{}')).toMatchObject({
         nationalId: '810009876543',
         chainValid: false,

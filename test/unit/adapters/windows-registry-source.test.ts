@@ -81,3 +81,33 @@ describe('Windows registry policy source', () => {
     expect(read).toMatchObject({ ok: false, problem: expect.stringContaining('Access is denied') });
   });
 });
+
+describe('registry values named like members of Object.prototype', () => {
+  it('are kept as own settings, reported as unknown, and never become the document prototype', async () => {
+    const hive = [
+      '',
+      'HKEY_LOCAL_MACHINE\\Software\\Policies\\Releve',
+      '    constructor    REG_SZ    x',
+      '    toString    REG_DWORD    0x1',
+      '    locale    REG_SZ    en',
+      '',
+      'HKEY_LOCAL_MACHINE\\Software\\Policies\\Releve\\__proto__',
+      '    1    REG_SZ    polluted',
+      '',
+    ].join('\r\n');
+    const read = await source({ HKLM: { code: 0, stdout: hive, stderr: '' } }).read();
+    expect(read.ok).toBe(true);
+    if (!read.ok) return;
+    expect(Object.keys(read.raw as object).sort()).toEqual([
+      '__proto__',
+      'constructor',
+      'locale',
+      'toString',
+    ]);
+    expect(Object.getPrototypeOf(read.raw)).not.toEqual(['polluted']);
+    const checked = validatePolicy(read.raw);
+    expect(checked.ok).toBe(false);
+    if (!checked.ok)
+      expect(checked.problems.map((p) => p.field).sort()).toEqual(['__proto__', 'constructor', 'toString']);
+  });
+});

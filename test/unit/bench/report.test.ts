@@ -1,7 +1,7 @@
 /** The benchmark's report: the table and chart read from a BenchReport, ratios to the floor. */
 import { describe, expect, it } from '@jest/globals';
-import { formatSvg, formatTable, type BenchReport } from '../../../app/agent/bench/report.js';
-import { distribution, medianCount, ratioTo, summarise } from '../../../app/agent/bench/stats.js';
+import { formatSvg, formatTable, type BenchReport } from '../../bench/report.js';
+import { distribution, medianCount, ratioTo, summarise } from '../../bench/stats.js';
 
 const pinToActive = summarise({
   id: 'pin-to-active-badge',

@@ -1,6 +1,6 @@
 import { describe, it, expect } from '@jest/globals';
-import { distribution, percentile, summarise } from '../../../app/agent/bench/stats.js';
-import type { Distribution, Measure } from '../../../app/agent/bench/stats.js';
+import { distribution, percentile, summarise } from '../../bench/stats.js';
+import type { Distribution, Measure } from '../../bench/stats.js';
 
 const oneToHundred = Array.from({ length: 100 }, (_, i) => i + 1);
 

@@ -75,6 +75,18 @@ describe('layering lint rule', () => {
       "export { readFile } from 'node:fs/promises';",
       /core may not import the package "node:fs\/promises"/,
     ],
+    ['bin/releve.js', "import '../test/harness/releve-sim.js';", /bin may not import from test/],
+    ['bin/releve.js', "import { join } from 'node:path';", /bin may not import the package "node:path"/],
+    [
+      'bin/releve.js',
+      "const script = join(root, 'test', 'bench', 'bench.ts');",
+      /bin is shipped and may not name a path under test\//,
+    ],
+    [
+      'app/agent/x.ts',
+      "const harness = new URL('../../test/harness/isolated.sh', import.meta.url);",
+      /agent is shipped and may not name a path under test\/ \("..\/..\/test\/harness\/isolated.sh"\)/,
+    ],
   ])('%s: %s fails', async (file, code, message) => {
     const errors = await layerErrors(file, `${code}\nexport {};\n`);
     expect(errors).toEqual([expect.stringMatching(message)]);
@@ -90,6 +102,8 @@ describe('layering lint rule', () => {
     ['app/agent/main.ts', "import { startService } from '../service/service.js';"],
     ['app/main/x.ts', "import { parseServiceFrame } from '../ipc/wire.js';"],
     ['test/unit/x.ts', "import { SystemClock } from '../../app/adapters/clock/system-clock.js';"],
+    ['test/bench/x.ts', "const harness = join(root, 'test', 'harness', 'isolated.sh');"],
+    ['bin/releve.js', "await import('../dist/app/agent/main.js');"],
   ])('%s: %s passes', async (file, code) => {
     expect(await layerErrors(file, `${code}\nexport {};\n`)).toEqual([]);
   });

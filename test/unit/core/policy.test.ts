@@ -115,3 +115,31 @@ describe('policy: identity provider and reader settings', () => {
     if (!result.ok) expect(result.problems[0]?.message).toMatch(allowed);
   });
 });
+
+describe('policy: secret settings', () => {
+  const TOKEN = 'iat-7Hq2 secret-zZ9'; // a space: malformed, so it is reported
+
+  it('are marked once in the table', () => {
+    const secret = Object.entries(POLICY_SETTINGS)
+      .filter(([, setting]) => 'secret' in setting && setting.secret)
+      .map(([key]) => key);
+    expect(secret).toEqual(['idpInitialAccessToken']);
+  });
+
+  it('never have their value echoed in a problem, even when malformed', () => {
+    const result = validatePolicy({ idpInitialAccessToken: TOKEN });
+    expect(result.ok).toBe(false);
+    const messages =
+      JSON.stringify(result) + JSON.stringify(policyWithFallback({ idpInitialAccessToken: TOKEN }));
+    expect(messages).toContain('idpInitialAccessToken: must be printable ASCII');
+    expect(messages).not.toContain('7Hq2');
+    expect(messages).not.toContain('zZ9');
+  });
+
+  it('are not quoted by a JSON syntax error either', () => {
+    const result = parsePolicyText('{"locale": "fr", "idpInitialAccessToken": iat-7Hq2}');
+    expect(result.ok).toBe(false);
+    expect(JSON.stringify(result)).toMatch(/not valid JSON/);
+    expect(JSON.stringify(result)).not.toContain('7Hq2');
+  });
+});
