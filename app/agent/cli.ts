@@ -409,6 +409,11 @@ export async function runCli(argv: readonly string[], io: CliIo, context: CliCon
     }
   } catch (error) {
     if (error instanceof UsageError) return usageError(io, error.message);
+    // A mode this workstation cannot honour (os-lock with no working lock): said, and refused.
+    if (error instanceof Error && error.name === 'UnsupportedModeError') {
+      io.err(`releve: refusing to start: ${error.message}`);
+      return 1;
+    }
     // parseArgs reports unknown or malformed options with these codes.
     const code = (error as { code?: string }).code;
     if (code?.startsWith('ERR_PARSE_ARGS')) return usageError(io, (error as Error).message);

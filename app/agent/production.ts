@@ -67,7 +67,9 @@ export function identityProviderFor(
 }
 
 /** Why the workstation cannot run in the policy's mode here (os-lock without a lock that works). */
-export class UnsupportedModeError extends Error {}
+export class UnsupportedModeError extends Error {
+  override readonly name = 'UnsupportedModeError';
+}
 
 /**
  * The OS side for the policy's mode. shared-kiosk: the overlay is the lock (headless here, the

@@ -15,6 +15,10 @@ import { createSimWorld, simulatedAdapters, type SimWorld } from '../../../harne
 import { FakeLogind } from './fake-logind.js';
 import { osAccountFor } from '../../../../app/adapters/os-session/os-account.js';
 import { osSessionFor, UnsupportedModeError } from '../../../../app/agent/production.js';
+import { runCli } from '../../../../app/agent/cli.js';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const OS_LOCK: Policy = { ...DEFAULT_POLICY, mode: 'os-lock', breakGlassEnabled: true };
 
@@ -209,5 +213,29 @@ describe('os-lock where no lock works', () => {
     expect(() => osSessionFor(OS_LOCK, 'win32', silentLog)).toThrow(/os-lock mode is not available on win32/);
     expect(osSessionFor(OS_LOCK, 'linux', silentLog)).toBeInstanceOf(LogindOsSession);
     expect(osSessionFor(DEFAULT_POLICY, 'win32', silentLog)).not.toBeInstanceOf(LogindOsSession);
+  });
+
+  it('makes `releve agent` say so and exit 1, before any agent starts', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'releve-oslock-'));
+    const file = join(dir, 'policy.json');
+    writeFileSync(file, JSON.stringify({ mode: 'os-lock' }));
+    const err: string[] = [];
+    const world = createSimWorld();
+    const code = await runCli(
+      ['agent', '--headless', '--policy', file],
+      { out: () => undefined, err: (l) => err.push(l) },
+      {
+        version: 'test',
+        // As productionAdapters composes a Windows workstation: the OS session for the mode first.
+        adapterFactory: async (policy, options) => {
+          osSessionFor(policy, 'win32', silentLog);
+          return simulatedAdapters(world, null)(policy, options);
+        },
+        untilSignal: async () => undefined,
+      },
+    );
+    expect(code).toBe(1);
+    expect(err.join('\n')).toContain('releve: refusing to start: os-lock mode is not available on win32');
+    expect(world.memoryAudit.records).toEqual([]);
   });
 });
