@@ -25,6 +25,7 @@ import type {
   ReaderInfo,
   SecretStore,
   TokenSet,
+  UnlockOutcome,
 } from '../core/ports/index.js';
 import type { EcpsResult } from '../core/ports/identity-provider.js';
 import { TokenVault } from '../adapters/vault/token-vault.js';
@@ -536,6 +537,50 @@ export function composeAgent(adapters: AgentAdapters, basePolicy: Policy, option
     }
   }
 
+  /**
+   * os-lock: the OS session is unlocked only for its owner (the adapter checks it against the
+   * OS). Anyone else is never let in: they reach their own session or the greeter, or are
+   * refused; it is audited, the workstation locks again, and the person is told why.
+   */
+  async function unlockFor(personId: string): Promise<void> {
+    let outcome: UnlockOutcome;
+    try {
+      outcome = await adapters.osSession.unlock(personId);
+    } catch (error) {
+      log.error('OS session unlock failed', { error: String(error) });
+      outcome = { kind: 'refused', reason: 'the OS session could not be unlocked' };
+    }
+    if (outcome.kind === 'unlocked') return;
+    const user = foregroundUser(state);
+    const person = user?.personId === personId ? user : null;
+    await writeAudit({
+      action: 'session-opened',
+      outcome: outcome.kind === 'switched' ? 'info' : 'failure',
+      personId,
+      displayName: person?.displayName ?? null,
+      nationalId: person?.nationalId ?? null,
+      workstation: policy.workstationName,
+      badgeKind: person?.badgeKind ?? null,
+      method: person?.method ?? null,
+      reason:
+        outcome.kind === 'switched'
+          ? 'os-session: their own session brought to the front'
+          : `os-session-not-owner: ${outcome.kind}: ${outcome.reason}`,
+      time: new Date(clock.now()).toISOString(),
+    });
+    if (outcome.kind === 'switched') return;
+    // After this transition: the machine locks (the person is set aside), then says why.
+    void enqueue({ type: 'manual-lock' } satisfies SessionEvent).then(() =>
+      emit({
+        type: 'feedback',
+        message: 'os-session-not-yours',
+        params: {},
+        text: formatMessage(options.catalogue, 'os-session-not-yours'),
+        at: clock.now(),
+      }),
+    );
+  }
+
   async function apply(effects: readonly Effect[]): Promise<void> {
     // Feedback first (a tap is answered at once), then the audit trail, then the actions: the
     // record of an access is durable before the access takes effect.
@@ -587,7 +632,7 @@ export function composeAgent(adapters: AgentAdapters, basePolicy: Policy, option
           await runOs('lock', () => adapters.osSession.lock());
           break;
         case 'unlock-screen':
-          await runOs('unlock', () => adapters.osSession.unlock(effect.personId));
+          await unlockFor(effect.personId);
           break;
         case 'refresh-tokens':
           track(refreshTokens(effect.personId));

@@ -70,6 +70,10 @@ Commands:
                           run the session agent without its screens; --json prints every state
                           change and audit record as one JSON line. An invalid policy setting
                           takes its default and is audited; --strict-policy refuses it instead
+  service [--socket PATH] [--state-dir DIR]
+                          the privileged service (root): hosts the agent, serves the tray and the
+                          eSSO driver on a peer-checked socket (default /run/releve/service.sock);
+                          policy from /etc/releve/policy.json only; state in /var/lib/releve
   policy check FILE       validate a policy file (exit 0 valid, 1 invalid with one message per field)
   readers [--json] [--watch]            list badge readers by name and the badges on them
   card [--json] [--reader NAME]         read the CPS card in a reader (PIN tries left read without spending one)
@@ -405,6 +409,11 @@ export async function runCli(argv: readonly string[], io: CliIo, context: CliCon
     }
   } catch (error) {
     if (error instanceof UsageError) return usageError(io, error.message);
+    // A mode this workstation cannot honour (os-lock with no working lock): said, and refused.
+    if (error instanceof Error && error.name === 'UnsupportedModeError') {
+      io.err(`releve: refusing to start: ${error.message}`);
+      return 1;
+    }
     // parseArgs reports unknown or malformed options with these codes.
     const code = (error as { code?: string }).code;
     if (code?.startsWith('ERR_PARSE_ARGS')) return usageError(io, (error as Error).message);

@@ -77,6 +77,18 @@ try {
           vault: () => new KeyringSecretStore(),
         });
       },
+      // The privileged service (root) reads policy from the machine's store only: never from
+      // RELEVE_POLICY, not even in a source checkout.
+      service: async (args, io) =>
+        (await import('../service/command.js')).serviceCommand(args, io, {
+          version: version(),
+          adapterFactory: async (policy, options) =>
+            (await import('./production.js')).productionAdapters(policy, options),
+          policySource: workstationPolicySource({ development: false }),
+          untilSignal,
+          projectRoot: join(resourcesDir(), '..'),
+          log: createWinstonLog({ level: process.env.RELEVE_LOG_LEVEL ?? 'warn' }),
+        }),
       readers: async (args, io) => {
         const { PcscBadgeSource } = await import('../adapters/pcsc/pcsc-badge-source.js');
         return (await import('./commands/readers.js')).readersCommand(args, io, {

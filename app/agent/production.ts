@@ -9,13 +9,20 @@ import { JsonLinesAuditSink } from '../adapters/audit/jsonl-sink.js';
 import { SystemClock } from '../adapters/clock/system-clock.js';
 import { createWinstonLog } from '../adapters/log/winston-log.js';
 import { HeadlessOsSession } from '../adapters/os-session/headless.js';
+import { execRunner, LogindOsSession } from '../adapters/os-session/linux-logind.js';
+import { osAccountFor } from '../adapters/os-session/os-account.js';
 import { HidBadgeSource } from '../adapters/hid/hid-badge-source.js';
 import { parsePemBundle, PcscCardSession } from '../adapters/pcsc/card-session.js';
 import { PcscBadgeSource } from '../adapters/pcsc/pcsc-badge-source.js';
 import { OidcIdentityProvider } from '../adapters/idp/oidc-identity-provider.js';
 import { KeyringSecretStore } from '../adapters/vault/keyring-secret-store.js';
 import type { Policy } from '../core/policy.js';
-import type { DiagnosticLog, IdentityProvider, SecretStore } from '../core/ports/index.js';
+import type {
+  DiagnosticLog,
+  IdentityProvider,
+  OsSessionController,
+  SecretStore,
+} from '../core/ports/index.js';
 import type { AdapterFactory } from './cli.js';
 import { readPolicyFiles, workstationPolicySource } from './workstation-policy.js';
 
@@ -59,8 +66,41 @@ export function identityProviderFor(
   });
 }
 
+/** Why the workstation cannot run in the policy's mode here (os-lock without a lock that works). */
+export class UnsupportedModeError extends Error {
+  override readonly name = 'UnsupportedModeError';
+}
+
+/**
+ * The OS side for the policy's mode. shared-kiosk: the overlay is the lock (headless here, the
+ * tray draws it). os-lock: personal OS sessions locked and unlocked by their owner only — logind
+ * on Linux; on Windows the credential provider (native/) is not built yet, so os-lock is refused
+ * at start rather than silently run with no lock at all.
+ */
+export function osSessionFor(
+  policy: Policy,
+  platform: NodeJS.Platform,
+  log: DiagnosticLog,
+): OsSessionController {
+  if (policy.mode !== 'os-lock') return new HeadlessOsSession(log);
+  if (platform === 'linux') {
+    // The service acts on the seat's sessions; idleness is reported by the tray in the session.
+    return new LogindOsSession({
+      log,
+      run: execRunner,
+      accountOf: (user) => osAccountFor(policy.osAccountTemplate, user),
+    });
+  }
+  throw new UnsupportedModeError(
+    `os-lock mode is not available on ${platform}: its session lock (the Windows credential provider) ` +
+      'is not installed; use shared-kiosk or install it',
+  );
+}
+
 export const productionAdapters: AdapterFactory = async (policy, options) => {
   const log = createWinstonLog({ level: process.env.RELEVE_LOG_LEVEL ?? 'warn' });
+  // Before anything is opened: a mode this workstation cannot honour stops the start here.
+  const osSession = osSessionFor(policy, process.platform, log);
   // The loader has read the files policy names; a host that did not pass them gets them read
   // the same way here, each problem logged (that setting then counts as empty).
   let files = options.policyFiles;
@@ -83,7 +123,7 @@ export const productionAdapters: AdapterFactory = async (policy, options) => {
       ],
       cards: new PcscCardSession(parsePemBundle(files.cardTrustedRootsFile ?? '')),
       idp: identityProviderFor(policy, files.idpCaFile, vault, log),
-      osSession: new HeadlessOsSession(log),
+      osSession,
       secrets: vault,
       audit,
       log,
@@ -101,7 +141,6 @@ export const productionAdapters: AdapterFactory = async (policy, options) => {
  * The policy source is the loader's `workstationPolicySource`; the two source classes stay
  * exported only until app/main/entry.ts takes it.
  */
-export { execRunner, LogindOsSession, logindIdleProbe } from '../adapters/os-session/linux-logind.js';
 export { workstationPolicySource };
 export { JsonFilePolicySource } from '../adapters/policy/json-file-source.js';
 export { WindowsRegistryPolicySource } from '../adapters/policy/windows-registry-source.js';

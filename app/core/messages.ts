@@ -40,6 +40,7 @@ export const MESSAGE_KEYS = [
   'ecps-denied',
   'ecps-expired',
   'ecps-unknown',
+  'os-session-not-yours',
 ] as const;
 
 export type MessageKey = (typeof MESSAGE_KEYS)[number];

@@ -219,6 +219,29 @@ export const POLICY_SETTINGS = {
       fr: 'Lecteurs de badges HID à utiliser (RFIDeas pcProx, etc.), par identifiants USB fabricant:produit.',
     },
   } satisfies StringListSetting,
+  // os-lock: the OS account a person works under; a tap unlocks only a session that account owns.
+  osAccountTemplate: text(
+    '{personId}',
+    /^[A-Za-z0-9_.@{}-]*\{(personId|nationalId)\}[A-Za-z0-9_.@{}-]*$/,
+    'text containing {personId} or {nationalId} (letters, digits, ".", "_", "-", "@")',
+    64,
+    {
+      en: "os-lock mode: the OS account of a person, from {personId} (the IdP's subject) or {nationalId}; a tap unlocks only an OS session that this account owns.",
+      fr: "Mode os-lock : le compte OS d'une personne, à partir de {personId} (le sujet du fournisseur d'identité) ou {nationalId} ; un badgeage ne déverrouille qu'une session OS de ce compte.",
+    },
+  ),
+  // The privileged service: which desktop accounts may be its clients (the tray, the eSSO driver).
+  serviceClientUids: {
+    type: 'string-list',
+    default: [],
+    itemPattern: /^[1-9][0-9]{0,9}$/,
+    itemHint: 'a numeric uid (root is always allowed)',
+    maxItems: 32,
+    description: {
+      en: "Linux: the uids (the desktop or kiosk accounts) whose tray and eSSO driver may connect to the Relève service's socket; the kernel tells who connects (SO_PEERCRED). Empty: root only.",
+      fr: "Linux : les uid (comptes du bureau ou du kiosque) dont la barre d'état et le pilote eSSO peuvent se connecter au service Relève ; le noyau dit qui se connecte (SO_PEERCRED). Vide : root seulement.",
+    },
+  } satisfies StringListSetting,
 } as const satisfies Record<string, Setting>;
 
 export type PolicyKey = keyof typeof POLICY_SETTINGS;

@@ -20,6 +20,7 @@ import {
   type RequestName,
   type Result,
 } from '../ipc/contract.js';
+import { WINDOW_ROLE_REQUESTS, type WindowRole } from '../ipc/window-roles.js';
 import { isAppUrl } from './csp.js';
 
 /** What of an IPC event the sender check looks at (a subset of Electron's, for tests). */
@@ -31,6 +32,8 @@ export interface SenderEvent {
 export interface IpcServerOptions {
   /** Whether these webContents belong to one of the app's own windows. */
   readonly isOwnWebContents: (id: number) => boolean;
+  /** The role of one of our windows (what it may ask); null: not ours. */
+  readonly roleOf: (id: number) => WindowRole | null;
   readonly log: DiagnosticLog;
 }
 
@@ -58,6 +61,11 @@ export async function handleRequest<N extends RequestName>(
   const problem = senderProblem(event, options);
   if (problem) {
     options.log.warn('IPC request refused', { request: name, problem, url: event.senderFrame?.url ?? null });
+    return { ok: false, code: 'forbidden' };
+  }
+  const role = options.roleOf(event.sender.id);
+  if (role === null || !WINDOW_ROLE_REQUESTS[role].includes(name)) {
+    options.log.warn('IPC request refused for this window', { request: name, role });
     return { ok: false, code: 'forbidden' };
   }
   const request = parseRequest(name, payload);

@@ -8,12 +8,14 @@
 import { readFile } from 'node:fs/promises';
 import type { App, Protocol, Session, WebContents, WebPreferences } from 'electron';
 import type { DiagnosticLog } from '../core/ports/index.js';
+import { WINDOW_ROLE_SWITCH, type WindowRole } from '../ipc/window-roles.js';
 import { APP_SCHEME, appFileFor, contentSecurityPolicy, isAppUrl } from './csp.js';
 
-/** The webPreferences of every window the app creates. */
-export function secureWebPreferences(preloadPath: string): WebPreferences {
+/** The webPreferences of every window the app creates; the role says which API its preload exposes. */
+export function secureWebPreferences(preloadPath: string, role: WindowRole): WebPreferences {
   return {
     preload: preloadPath,
+    additionalArguments: [`${WINDOW_ROLE_SWITCH}${role}`],
     sandbox: true,
     contextIsolation: true,
     nodeIntegration: false,

@@ -1,8 +1,9 @@
 /**
- * The Electron main process: hosts the agent, owns the tray and the windows, and speaks to the
- * screens only through the validated IPC of the contract. It does not choose its adapters: the
- * caller passes the factory (production in app/main/entry.ts), so the same shell code runs on
- * real readers or on a simulation.
+ * The Electron main process: the tray and the windows of the person in front, and nothing that
+ * decides who is signed in. It is an unprivileged client of the Relève service (app/service):
+ * the screens' requests, checked by ipc-server.ts, are forwarded over the service's socket, and
+ * the service's events, checked again, are shown. Main never composes the agent, reads policy or
+ * holds a token.
  */
 import {
   app,
@@ -17,36 +18,29 @@ import {
   session,
   Tray,
 } from 'electron';
-import { composeAgent, type Agent } from '../agent/agent.js';
-import type { AdapterFactory, RunningAdapters } from '../agent/cli.js';
-import type { Catalogue } from '../core/messages.js';
-import { DEFAULT_POLICY, policyWithFallback, type Policy, type PolicyProblem } from '../core/policy.js';
-import type { DiagnosticLog, PolicySource } from '../core/ports/index.js';
-import type { Snapshot } from '../ipc/contract.js';
-import { createRequestHandlers, toSnapshot, toUiEvent } from './agent-host.js';
+import type { DiagnosticLog } from '../core/ports/index.js';
+import type { Diagnostics, Snapshot } from '../ipc/contract.js';
 import { registerIpcHandlers, sendEvent } from './ipc-server.js';
 import { hardenApp, hardenSession, registerAppScheme, serveAppPages } from './security.js';
+import { ServiceConnection } from './service-client.js';
 import { SHELL_STRINGS } from './strings.js';
 import { AppTray, trayIconBitmap } from './tray.js';
 import { HEALTHY, healthAfterFeedback, healthAfterSource, trayStateOf, type Health } from './tray-state.js';
 import { AppWindows, overlayVisible } from './windows.js';
 
 export interface ShellOptions {
-  readonly adapterFactory: AdapterFactory;
-  /** Where policy comes from (registry, JSON file); null: the defaults. */
-  readonly policySource: PolicySource | null;
-  readonly loadCatalogue: (locale: Policy['locale']) => Catalogue;
+  /** The service's socket (/run/releve/service.sock on Linux). */
+  readonly servicePath: string;
   readonly version: string;
   /** Folder of the built renderer (index.html, renderer.js, styles.css). */
   readonly rendererDir: string;
   /** The bundled preload script (CommonJS: sandboxed preloads cannot be ES modules). */
   readonly preloadPath: string;
-  readonly auditFile: string | null;
   readonly log: DiagnosticLog;
 }
 
 export interface Shell {
-  readonly agent: Agent;
+  readonly service: ServiceConnection;
   readonly windows: AppWindows;
   stop(): Promise<void>;
 }
@@ -66,75 +60,62 @@ export function prepareShell(log: DiagnosticLog): boolean {
   return true;
 }
 
-/** The policy in force: an invalid setting falls back to its safe default and is reported. */
-export async function loadShellPolicy(
-  source: PolicySource | null,
-  log: DiagnosticLog,
-): Promise<{ policy: Policy; problems: readonly PolicyProblem[] }> {
-  if (!source) return { policy: DEFAULT_POLICY, problems: [] };
-  const read = await source.read();
-  if (!read.ok) {
-    log.error('policy cannot be read; starting on the defaults', {
-      where: read.location,
-      problem: read.problem,
-    });
-    return { policy: DEFAULT_POLICY, problems: [{ field: '', message: read.problem }] };
-  }
-  const settled = policyWithFallback(read.raw);
-  for (const problem of settled.problems) {
-    log.error('invalid policy setting falls back to its default', {
-      where: read.location,
-      problem: problem.message,
-    });
-  }
-  return settled;
-}
-
 const IDLE_POLL_MS = 15_000;
+
+const EMPTY_SNAPSHOT: Snapshot = {
+  phase: 'locked',
+  user: null,
+  prompt: null,
+  undoRemainingMs: null,
+  ecps: null,
+  suspended: [],
+  readers: [],
+};
 
 export async function startShell(options: ShellOptions): Promise<Shell> {
   const { log } = options;
   await app.whenReady();
-  const { policy, problems } = await loadShellPolicy(options.policySource, log);
-  const running: RunningAdapters = await options.adapterFactory(policy, { auditFile: options.auditFile });
-  const agent = composeAgent(running.adapters, policy, {
-    catalogue: options.loadCatalogue(policy.locale),
-    policyProblems: problems,
-  });
-  const effective = agent.policy();
-  const strings = SHELL_STRINGS[effective.locale];
+  const service = new ServiceConnection({ path: options.servicePath, role: 'tray', log });
+  await service.connect();
+  // The mode and the language are the service's (its policy), asked once at start.
+  const diagnostics = await service.request('getDiagnostics', {});
+  const settings: Pick<Diagnostics, 'mode' | 'locale' | 'workstationName' | 'ecpsOffered'> = diagnostics.ok
+    ? diagnostics.value
+    : { mode: 'shared-kiosk', locale: 'fr', workstationName: '', ecpsOffered: false };
+  const strings = SHELL_STRINGS[settings.locale];
+  const lockNow = (): void => void service.request('lockNow', {});
 
   hardenSession(session.defaultSession, log);
   serveAppPages(protocol, options.rendererDir, log);
 
   let stopping = false;
+  let lastSnapshot: Snapshot = EMPTY_SNAPSHOT;
   const windows: AppWindows = new AppWindows({
     BrowserWindow,
     screen,
     preloadPath: options.preloadPath,
-    mode: effective.mode,
+    mode: settings.mode,
     log,
     onRendererGone: () => {
       if (stopping) return;
       // A crashed screen must never leave a session open behind it: lock, then rebuild.
-      void agent.manualLock().finally(() => {
+      void service.request('lockNow', {}).finally(() => {
         windows.createAll();
-        windows.setVisible(overlayVisible(effective.mode, agent.snapshot().phase));
+        windows.setVisible(overlayVisible(settings.mode, lastSnapshot.phase));
       });
     },
   });
 
   let health: Health = HEALTHY;
-  let lastSnapshot: Snapshot = toSnapshot(agent.snapshot());
   const tray = new AppTray({
     createTray: (icon) => new Tray(icon),
     iconFor: (state) => nativeImage.createFromBitmap(trayIconBitmap(state), { width: 32, height: 32 }),
     buildMenu: (template) => Menu.buildFromTemplate(template),
     strings,
     actions: {
-      lockNow: () => void agent.manualLock(),
+      lockNow,
       // Switching user = locking: the next badge opens (or resumes) its owner's session.
-      switchUser: () => void agent.manualLock(),
+      switchUser: lockNow,
       diagnostics: () => windows.openDiagnostics(),
       ecpsOther: () => {
         // The overlay comes up over the session, on the e-CPS pad; the session stays until approval.
@@ -146,7 +127,7 @@ export async function startShell(options: ShellOptions): Promise<Shell> {
           type: 'info',
           title: strings.about,
           message: 'Relève',
-          detail: strings.aboutDetail(options.version, effective.workstationName),
+          detail: strings.aboutDetail(options.version, settings.workstationName),
         }),
     },
   });
@@ -154,50 +135,63 @@ export async function startShell(options: ShellOptions): Promise<Shell> {
     tray.update({
       state: trayStateOf(lastSnapshot, health),
       signedIn: lastSnapshot.user?.displayName ?? null,
-      ecpsOffered: agent.ecpsOffered(),
+      ecpsOffered: settings.ecpsOffered,
     });
 
+  const forwarded = service.handlers();
   const unregister = registerIpcHandlers(
     ipcMain,
-    createRequestHandlers(
-      agent,
-      { version: options.version },
-      { screenClosed: () => windows.setVisible(overlayVisible(effective.mode, agent.snapshot().phase)) },
-    ),
+    {
+      ...forwarded,
+      // Closing a screen opened over a session is the windows' business, not the service's.
+      screenClosed: async () => {
+        windows.setVisible(overlayVisible(settings.mode, lastSnapshot.phase));
+        return { ok: true, value: {} };
+      },
+    },
     {
       isOwnWebContents: (id) => windows.isOwnWebContents(id),
+      roleOf: (id) => windows.roleOf(id),
       log,
     },
   );
 
-  const unsubscribe = agent.subscribe((event) => {
-    if (event.type === 'feedback') health = healthAfterFeedback(health, event.message);
-    if (event.type === 'source') health = healthAfterSource(health, event.available);
-    const ui = toUiEvent(event);
-    if (ui?.name === 'state') {
-      lastSnapshot = ui.payload;
-      windows.setVisible(overlayVisible(effective.mode, ui.payload.phase));
+  const unsubscribe = service.onEvent((event) => {
+    if (event.name === 'feedback') health = healthAfterFeedback(health, event.payload.message);
+    if (event.name === 'reader') health = healthAfterSource(health, event.payload.available);
+    if (event.name === 'state') {
+      lastSnapshot = event.payload;
+      windows.setVisible(overlayVisible(settings.mode, event.payload.phase));
     }
-    if (ui) sendEvent(windows.contents(), ui.name, ui.payload, log);
-    if (event.type === 'state' || event.type === 'feedback' || event.type === 'source') refreshTray();
+    sendEvent(windows.contents(), event.name, event.payload as never, log);
+    refreshTray();
+  });
+  // While the service is away nobody can sign in: the overlay covers the screen (kiosk).
+  const unwatchConnection = service.onConnection((connected) => {
+    if (!connected) windows.setVisible(overlayVisible(settings.mode, 'locked'));
+    else
+      void service.request('getSnapshot', {}).then((snapshot) => {
+        if (snapshot.ok) lastSnapshot = snapshot.value;
+        windows.setVisible(overlayVisible(settings.mode, lastSnapshot.phase));
+        refreshTray();
+      });
   });
 
-  // Power and idle: the OS tells Electron; the agent decides what they mean.
-  const dispatch = (type: string) => () => void agent.dispatch({ type });
-  powerMonitor.on('suspend', dispatch('power-suspend'));
-  powerMonitor.on('resume', dispatch('power-resume'));
+  // Power and idle: the OS tells Electron; the service decides what they mean.
+  powerMonitor.on('suspend', () => service.osEvent('power-suspend'));
+  powerMonitor.on('resume', () => service.osEvent('power-resume'));
   let idleReported = false;
-  const idleLimitSeconds = effective.inactivityLockMinutes * 60;
+  const idleLimitSeconds = Number(diagnostics.ok ? diagnostics.value.policy.inactivityLockMinutes : 0) * 60;
   const idleTimer =
     idleLimitSeconds > 0
       ? setInterval(() => {
           const idle = powerMonitor.getSystemIdleTime() >= idleLimitSeconds;
-          if (idle && !idleReported) void agent.dispatch({ type: 'inactivity-timeout' });
+          if (idle && !idleReported) service.osEvent('inactivity-timeout');
           idleReported = idle;
         }, IDLE_POLL_MS)
       : null;
 
-  if (effective.mode === 'shared-kiosk') {
+  if (settings.mode === 'shared-kiosk') {
     const rebuild = (): void => windows.createAll();
     screen.on('display-added', rebuild);
     screen.on('display-removed', rebuild);
@@ -206,17 +200,19 @@ export async function startShell(options: ShellOptions): Promise<Shell> {
   app.on('window-all-closed', () => undefined);
 
   windows.createAll();
+  const first = await service.request('getSnapshot', {});
+  if (first.ok) lastSnapshot = first.value;
+  windows.setVisible(overlayVisible(settings.mode, lastSnapshot.phase));
   refreshTray();
-  await agent.start();
 
   const stop = async (): Promise<void> => {
     if (stopping) return;
     stopping = true;
     if (idleTimer) clearInterval(idleTimer);
     unsubscribe();
+    unwatchConnection();
     unregister();
-    await agent.stop();
-    await running.close();
+    service.close();
     windows.closeAll();
     tray.destroy();
   };
@@ -225,5 +221,5 @@ export async function startShell(options: ShellOptions): Promise<Shell> {
     event.preventDefault();
     void stop().finally(() => app.quit());
   });
-  return { agent, windows, stop };
+  return { service, windows, stop };
 }

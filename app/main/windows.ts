@@ -7,6 +7,7 @@
 import type { BrowserWindow, BrowserWindowConstructorOptions, Display, Screen, WebContents } from 'electron';
 import type { DiagnosticLog } from '../core/ports/index.js';
 import type { PhaseName } from '../ipc/contract.js';
+import type { WindowRole } from '../ipc/window-roles.js';
 import { APP_ENTRY_URL } from './csp.js';
 import { secureWebPreferences } from './security.js';
 
@@ -47,6 +48,8 @@ const BACKGROUND = '#0b1f33';
 export class AppWindows {
   private overlays: BrowserWindow[] = [];
   private diagnostics: BrowserWindow | null = null;
+  /** The role of each of our webContents, by ID: what IPC lets it ask. */
+  private readonly roles = new Map<number, WindowRole>();
   private visible = false;
   private quitting = false;
 
@@ -67,13 +70,14 @@ export class AppWindows {
     if (this.visible) this.setVisible(true);
   }
 
-  private secure(options: BrowserWindowConstructorOptions, url: string): BrowserWindow {
+  private secure(options: BrowserWindowConstructorOptions, url: string, role: WindowRole): BrowserWindow {
     const window = new this.deps.BrowserWindow({
       ...options,
       show: false,
       backgroundColor: BACKGROUND,
-      webPreferences: secureWebPreferences(this.deps.preloadPath),
+      webPreferences: secureWebPreferences(this.deps.preloadPath, role),
     });
+    this.roles.set(window.webContents.id, role);
     window.removeMenu();
     window.webContents.on('render-process-gone', (_event, details) => {
       this.deps.log.error('renderer gone; locking and rebuilding the screens', { reason: details.reason });
@@ -105,6 +109,7 @@ export class AppWindows {
         title: 'Relève',
       },
       primary ? APP_ENTRY_URL : `${APP_ENTRY_URL}#cover`,
+      primary ? 'lock' : 'cover',
     );
     // Above everything, including other full-screen windows: the overlay is the lock.
     window.setAlwaysOnTop(true, 'screen-saver');
@@ -129,6 +134,7 @@ export class AppWindows {
         title: 'Relève',
       },
       APP_ENTRY_URL,
+      'lock',
     );
     window.setAlwaysOnTop(true, 'screen-saver');
     return window;
@@ -156,6 +162,7 @@ export class AppWindows {
     this.diagnostics = this.secure(
       { width: 820, height: 700, center: true, alwaysOnTop: true, title: 'Relève — diagnostic' },
       `${APP_ENTRY_URL}#diagnostics`,
+      'diagnostics',
     );
     this.diagnostics.setAlwaysOnTop(true, 'screen-saver');
     this.diagnostics.once('ready-to-show', () => this.diagnostics?.show());
@@ -169,6 +176,11 @@ export class AppWindows {
 
   isOwnWebContents(id: number): boolean {
     return this.contents().some((contents) => contents.id === id);
+  }
+
+  /** The role of one of our live windows' webContents; null when it is not ours (any more). */
+  roleOf(id: number): WindowRole | null {
+    return this.isOwnWebContents(id) ? (this.roles.get(id) ?? null) : null;
   }
 
   closeAll(): void {

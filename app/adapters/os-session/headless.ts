@@ -1,4 +1,9 @@
-import type { DiagnosticLog, OsSessionController, OsSessionEvent } from '../../core/ports/index.js';
+import type {
+  DiagnosticLog,
+  OsSessionController,
+  OsSessionEvent,
+  UnlockOutcome,
+} from '../../core/ports/index.js';
 import type { SessionUser } from '../../core/session/types.js';
 
 /**
@@ -14,8 +19,10 @@ export class HeadlessOsSession implements OsSessionController {
   async lock(): Promise<void> {
     this.log.info('session: lock');
   }
-  async unlock(personId: string): Promise<void> {
+  /** Headless is for shared-kiosk and tests only: no OS session here belongs to anyone. */
+  async unlock(personId: string): Promise<UnlockOutcome> {
     this.log.info('session: unlock', { personId });
+    return { kind: 'unlocked' };
   }
   async open(user: SessionUser): Promise<void> {
     this.log.info('session: open', { personId: user.personId });

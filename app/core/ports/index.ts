@@ -11,7 +11,7 @@ export type {
   SignedInPerson,
   TokenSet,
 } from './identity-provider.js';
-export type { OsSessionController, OsSessionEvent } from './os-session.js';
+export type { OsSessionController, OsSessionEvent, UnlockOutcome } from './os-session.js';
 export type { PinCheck, PinVerifier } from './pin-verifier.js';
 export type { PolicyRead, PolicySource } from './policy-source.js';
 export type { SecretStore } from './secret-store.js';

@@ -1,4 +1,4 @@
-import type { OsSessionController, OsSessionEvent } from '../../../app/core/ports/index.js';
+import type { OsSessionController, OsSessionEvent, UnlockOutcome } from '../../../app/core/ports/index.js';
 import type { SessionUser } from '../../../app/core/session/types.js';
 
 /**
@@ -16,11 +16,12 @@ export class RecordingOsSession implements OsSessionController {
     this.actions.push('lock');
     this.locked = true;
   }
-  async unlock(personId: string): Promise<void> {
+  async unlock(personId: string): Promise<UnlockOutcome> {
     this.actions.push(`unlock ${personId}`);
     if (this.foreground !== personId)
       this.violations.push(`unlock for ${personId} who is not in the foreground`);
     this.locked = false;
+    return { kind: 'unlocked' };
   }
   private bring(personId: string, verb: string): void {
     this.actions.push(`${verb} ${personId}`);

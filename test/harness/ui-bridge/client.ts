@@ -16,6 +16,8 @@ import {
   type Result,
 } from '../../../app/ipc/contract.js';
 
+const windowRole =
+  location.hash === '#cover' ? 'cover' : location.hash === '#diagnostics' ? 'diagnostics' : 'lock';
 const events = new EventSource('/events');
 events.addEventListener('open', () => {
   document.documentElement.dataset.bridge = 'open';
@@ -26,7 +28,8 @@ function request(name: RequestName) {
     if (!isRequestName(name)) return { ok: false, code: 'invalid-request' };
     const response = await fetch(`/ipc/${name}`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      // As main gives each window its role: the page the bridge serves says which window it plays.
+      headers: { 'content-type': 'application/json', 'x-releve-window-role': windowRole },
       body: JSON.stringify(payload ?? null),
     });
     const result = parseResult(name, (await response.json()) as unknown);

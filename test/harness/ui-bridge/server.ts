@@ -16,7 +16,8 @@ import { composeAgent, type Agent } from '../../../app/agent/agent.js';
 import { loadCatalogue } from '../../../app/agent/resources.js';
 import { DEFAULT_POLICY, type Policy } from '../../../app/core/policy.js';
 import { isRequestName, parseEvent, type EventName } from '../../../app/ipc/contract.js';
-import { createRequestHandlers, toUiEvent } from '../../../app/main/agent-host.js';
+import { WINDOW_ROLES } from '../../../app/ipc/window-roles.js';
+import { createRequestHandlers, toUiEvent } from '../../../app/service/agent-host.js';
 import { bundleRenderer } from '../../../app/main/bundle.js';
 import { APP_ENTRY_URL, contentSecurityPolicy } from '../../../app/main/csp.js';
 import { handleRequest, type SenderEvent } from '../../../app/main/ipc-server.js';
@@ -152,8 +153,11 @@ export async function startUiBridge(options: UiBridgeOptions = {}): Promise<UiBr
       }
       const sameOrigin = request.headers.origin === origin;
       const event: SenderEvent = sameOrigin ? APP_MAIN_FRAME : { ...APP_MAIN_FRAME, senderFrame: null };
+      const claimed = request.headers['x-releve-window-role'];
+      const role = WINDOW_ROLES.find((r) => r === claimed) ?? 'cover';
       const result = await handleRequest(name, event, payload, handlers, {
         isOwnWebContents: () => true,
+        roleOf: () => role,
         log,
       });
       response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(result));

@@ -58,6 +58,17 @@ describe('layering lint rule', () => {
       "import { composeAgent } from '../agent/agent.js';",
       /preload may not import from agent/,
     ],
+    ['app/main/x.ts', "import { composeAgent } from '../agent/agent.js';", /main may not import from agent/],
+    [
+      'app/main/x.ts',
+      "import { startService } from '../service/service.js';",
+      /main may not import from service/,
+    ],
+    [
+      'app/agent/x.ts',
+      "import { startService } from '../service/service.js';",
+      /agent may not import from service/,
+    ],
     ['app/core/x.ts', "const fs = await import('node:fs');", /core may not import the package "node:fs"/],
     [
       'app/core/x.ts',
@@ -87,6 +98,9 @@ describe('layering lint rule', () => {
     ['app/adapters/pcsc/x.ts', "import { readFile } from 'node:fs';"],
     ['app/adapters/pcsc/x.ts', "import type { Clock } from '../../core/ports/clock.js';"],
     ['app/agent/x.ts', "import { SystemClock } from '../adapters/clock/system-clock.js';"],
+    ['app/service/x.ts', "import { composeAgent } from '../agent/agent.js';"],
+    ['app/agent/main.ts', "import { startService } from '../service/service.js';"],
+    ['app/main/x.ts', "import { parseServiceFrame } from '../ipc/wire.js';"],
     ['test/unit/x.ts', "import { SystemClock } from '../../app/adapters/clock/system-clock.js';"],
     ['test/bench/x.ts', "const harness = join(root, 'test', 'harness', 'isolated.sh');"],
     ['bin/releve.js', "await import('../dist/app/agent/main.js');"],

@@ -16,7 +16,12 @@ jest.unstable_mockModule('electron', () => fake.electronModule());
 
 const { prepareShell, startShell } = await import('../../../app/main/shell.js');
 const { loadCatalogue } = await import('../../../app/agent/resources.js');
+const { composeAgent } = await import('../../../app/agent/agent.js');
+const { startService } = await import('../../../app/service/service.js');
+const { DEFAULT_POLICY } = await import('../../../app/core/policy.js');
 type Shell = Awaited<ReturnType<typeof startShell>>;
+type Agent = ReturnType<typeof composeAgent>;
+type RunningService = Awaited<ReturnType<typeof startService>>;
 
 const logged: { level: string; message: string; fields: string }[] = [];
 const record =
@@ -30,27 +35,44 @@ const world = createSimWorld();
 const rendererDir = mkdtempSync(join(tmpdir(), 'releve-renderer-'));
 writeFileSync(join(rendererDir, 'index.html'), '<!doctype html><title>Relève</title>');
 let shell: Shell;
+let agent: Agent;
+let service: RunningService;
 
+// The shell is a client of the service: a real one, on a real Unix socket, hosting the agent
+// over the simulated workstation (the peer check is the service's own test's business).
 beforeAll(async () => {
+  const running = await simulatedAdapters(world, null)(DEFAULT_POLICY, { auditFile: null });
+  agent = composeAgent(running.adapters, DEFAULT_POLICY, { catalogue: loadCatalogue('fr') });
+  service = await startService({
+    agent,
+    version: '1.2.3',
+    socketPath: join(rendererDir, 'service.sock'),
+    peerOf: () => ({ pid: process.pid, uid: 0, gid: 0 }),
+    launchOf: () => null,
+    log,
+  });
+  await agent.start();
   expect(prepareShell(log)).toBe(true);
   shell = await startShell({
-    adapterFactory: simulatedAdapters(world, null),
-    policySource: {
-      read: async () => ({ ok: true, raw: {}, location: 'test' }),
-      watch: () => () => undefined,
-    },
-    loadCatalogue,
+    servicePath: join(rendererDir, 'service.sock'),
     version: '1.2.3',
     rendererDir,
     preloadPath: '/opt/releve/preload.cjs',
-    auditFile: null,
     log,
   });
 });
 
 afterAll(async () => {
   await shell.stop();
+  await service.stop();
+  await agent.stop();
 });
+
+/** Lets the service's frames reach the shell (they cross a real socket). */
+const settle = async (): Promise<void> => {
+  await agent.idle();
+  await new Promise((resolve) => setTimeout(resolve, 30));
+};
 
 const windows = (): fake.FakeBrowserWindow[] => fake.FakeBrowserWindow.created.filter((w) => !w.destroyed);
 /** The live overlay of the primary display (the one with the lock screen and PIN pad). */
@@ -75,13 +97,13 @@ function invoke(
 
 async function signInNurse(): Promise<void> {
   await world.tap(NURSE.badgeUid);
-  await shell.agent.idle();
-  const prompt = shell.agent.snapshot().prompt;
+  await agent.idle();
+  const prompt = agent.snapshot().prompt;
   expect(prompt).not.toBeNull();
   const result = await invoke('submitPin', { attemptId: prompt!.attemptId, pin: NURSE.pin });
   expect(result).toEqual({ ok: true, value: { accepted: true } });
-  await shell.agent.idle();
-  expect(shell.agent.snapshot().phase).toBe('active');
+  await settle();
+  expect(agent.snapshot().phase).toBe('active');
 }
 
 describe('windows', () => {
@@ -129,8 +151,8 @@ describe('windows', () => {
         .every((w) => !w.visible),
     ).toBe(true);
     await invoke('lockNow', {});
-    await shell.agent.idle();
-    expect(shell.agent.snapshot().phase).toBe('locked');
+    await settle();
+    expect(agent.snapshot().phase).toBe('locked');
     expect(primary().visible).toBe(true);
   });
 });
@@ -159,10 +181,42 @@ describe('validated IPC', () => {
     expect(logged.filter((l) => l.message === 'IPC request refused').length).toBe(before + 5);
   });
 
+  const argsOf = (window: fake.FakeBrowserWindow): unknown =>
+    (window.options.webPreferences as { additionalArguments?: string[] } | undefined)?.additionalArguments;
+
+  it('gives the secondary cover and the diagnostics window reads only, never a sign-in call', async () => {
+    shell.windows.openDiagnostics();
+    const cover = windows().find((w) => w.webContents.mainFrame.url.endsWith('#cover'))!;
+    const diagnostics = windows().find((w) => w.webContents.mainFrame.url.endsWith('#diagnostics'))!;
+    expect(argsOf(cover)).toEqual(['--releve-window-role=cover']);
+    expect(argsOf(diagnostics)).toEqual(['--releve-window-role=diagnostics']);
+    expect(argsOf(primary())).toEqual(['--releve-window-role=lock']);
+    await world.tap(NURSE.badgeUid);
+    await settle();
+    const attemptId = agent.snapshot().prompt!.attemptId;
+    for (const window of [cover, diagnostics]) {
+      const from = { contents: window.webContents };
+      for (const [name, payload] of [
+        ['submitPin', { attemptId, pin: NURSE.pin }],
+        ['cancelPin', { attemptId }],
+        ['chooseEcps', { nationalId: DOCTOR.nationalId }],
+        ['undo', {}],
+        ['lockNow', {}],
+        ['screenClosed', {}],
+      ] as const) {
+        await expect(invoke(name, payload, from)).resolves.toEqual({ ok: false, code: 'forbidden' });
+      }
+      await expect(invoke('getSnapshot', {}, from)).resolves.toMatchObject({ ok: true });
+    }
+    expect(agent.snapshot().phase).toBe('awaiting-pin');
+    await invoke('cancelPin', { attemptId });
+    await settle();
+  });
+
   it('drops malformed payloads and never logs the PIN they carry', async () => {
     await world.tap(NURSE.badgeUid);
-    await shell.agent.idle();
-    const attemptId = shell.agent.snapshot().prompt!.attemptId;
+    await agent.idle();
+    const attemptId = agent.snapshot().prompt!.attemptId;
     for (const payload of [
       { attemptId, pin: '98' },
       { attemptId, pin: '9876', remember: true },
@@ -173,11 +227,11 @@ describe('validated IPC', () => {
     ]) {
       await expect(invoke('submitPin', payload)).resolves.toEqual({ ok: false, code: 'invalid-request' });
     }
-    expect(shell.agent.snapshot().phase).toBe('awaiting-pin');
+    expect(agent.snapshot().phase).toBe('awaiting-pin');
     expect(JSON.stringify(logged)).not.toContain('9876');
     expect(JSON.stringify(logged)).not.toMatch(/"98"/);
     await invoke('cancelPin', { attemptId });
-    await shell.agent.idle();
+    await agent.idle();
   });
 
   it('asks e-CPS for a valid RPPS only, shows the 2-digit code, cancels; an unknown prompt is no-prompt', async () => {
@@ -192,7 +246,7 @@ describe('validated IPC', () => {
     };
     expect(chosen.ok).toBe(true);
     expect(chosen.value.bindingMessage).toMatch(/^[0-9]{2}$/);
-    expect(shell.agent.snapshot()).toMatchObject({
+    expect(agent.snapshot()).toMatchObject({
       phase: 'ecps-waiting',
       ecps: { bindingMessage: chosen.value.bindingMessage },
     });
@@ -204,8 +258,8 @@ describe('validated IPC', () => {
       ok: true,
       value: {},
     });
-    await shell.agent.idle();
-    expect(shell.agent.snapshot().phase).toBe('locked');
+    await agent.idle();
+    expect(agent.snapshot().phase).toBe('locked');
     expect(world.idp.pendingEcps()).toEqual([]);
     await expect(invoke('submitPin', { attemptId: 9999, pin: '1234' })).resolves.toEqual({
       ok: false,
@@ -231,7 +285,7 @@ describe('validated IPC', () => {
   });
 
   it('opens the e-CPS pad over the nurse’s session from the tray, and hides it again when closed', async () => {
-    expect(shell.agent.snapshot().phase).toBe('active');
+    expect(agent.snapshot().phase).toBe('active');
     expect(primary().visible).toBe(false);
     const item = fake.trays[0]!.menu?.template.find((i) => i.label === 'Autre personne : connexion e-CPS…');
     expect(item?.enabled).toBe(true);
@@ -242,7 +296,7 @@ describe('validated IPC', () => {
     expect(contents.sent).toContainEqual({ channel: 'releve:event:navigate', payload: { screen: 'ecps' } });
     await expect(invoke('screenClosed', {})).resolves.toEqual({ ok: true, value: {} });
     expect(primary().visible).toBe(false);
-    expect(shell.agent.snapshot().phase).toBe('active');
+    expect(agent.snapshot().phase).toBe('active');
   });
 
   it('tells the screens whether e-CPS is offered', async () => {
@@ -253,13 +307,13 @@ describe('validated IPC', () => {
 
 describe('a renderer crash', () => {
   it('locks the workstation and brings the lock screen back in new windows', async () => {
-    expect(shell.agent.snapshot().phase).toBe('active');
+    expect(agent.snapshot().phase).toBe('active');
     const crashed = primary();
     const createdBefore = fake.FakeBrowserWindow.created.length;
     crashed.webContents.emit('render-process-gone', {}, { reason: 'crashed', exitCode: 139 });
-    await shell.agent.idle();
-    await new Promise((resolve) => setImmediate(resolve));
-    expect(shell.agent.snapshot().phase).toBe('locked');
+    await settle();
+    await settle();
+    expect(agent.snapshot().phase).toBe('locked');
     expect(crashed.destroyed).toBe(true);
     expect(fake.FakeBrowserWindow.created.length).toBe(createdBefore + 2);
     expect(primary().visible).toBe(true);

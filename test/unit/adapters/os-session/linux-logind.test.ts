@@ -5,9 +5,11 @@ import {
   xprintidleProbe,
   type CommandResult,
   type CommandRunner,
-} from '../../../app/adapters/os-session/linux-logind.js';
-import { silentLog } from '../../../app/adapters/log/winston-log.js';
-import type { OsSessionEvent } from '../../../app/core/ports/index.js';
+} from '../../../../app/adapters/os-session/linux-logind.js';
+import { silentLog } from '../../../../app/adapters/log/winston-log.js';
+import type { OsSessionEvent } from '../../../../app/core/ports/index.js';
+
+const accountOf = (user: { personId: string }): string => user.personId;
 
 /** A command runner that records calls and answers from a script. */
 function scriptedRunner(
@@ -46,18 +48,34 @@ function manualEvery() {
 }
 
 describe('os-lock on Linux through logind', () => {
-  it('locks and unlocks the configured session with loginctl, without a shell', async () => {
+  it('locks the configured session with loginctl, without a shell', async () => {
     const runner = scriptedRunner();
-    const os = new LogindOsSession({ run: runner.run, sessionId: 'c2', log: silentLog });
+    const os = new LogindOsSession({ run: runner.run, sessionId: 'c2', accountOf, log: silentLog });
     await os.lock();
-    await os.unlock('claire.martin');
-    expect(runner.calls).toEqual(['loginctl lock-session c2', 'loginctl unlock-session c2']);
+    expect(runner.calls).toEqual(['loginctl lock-session c2']);
   });
 
-  it("acts on the caller's own session when none is configured", async () => {
-    const runner = scriptedRunner();
-    await new LogindOsSession({ run: runner.run, log: silentLog }).lock();
-    expect(runner.calls).toEqual(['loginctl lock-session']);
+  it("locks the seat's session in front when none is configured", async () => {
+    const runner = scriptedRunner((_program, args) => ({
+      code: 0,
+      stdout: args[0] === 'show-seat' ? 'c7\n' : '',
+      stderr: '',
+    }));
+    await new LogindOsSession({ run: runner.run, accountOf, log: silentLog }).lock();
+    expect(runner.calls).toEqual([
+      'loginctl show-seat seat0 --property=ActiveSession --value',
+      'loginctl lock-session c7',
+    ]);
+  });
+
+  it('locks every session when the one in front cannot be told', async () => {
+    const runner = scriptedRunner((_program, args) =>
+      args[0] === 'show-seat'
+        ? { code: 1, stdout: '', stderr: 'Failed to get seat: No seat' }
+        : { code: 0, stdout: '', stderr: '' },
+    );
+    await new LogindOsSession({ run: runner.run, accountOf, log: silentLog }).lock();
+    expect(runner.calls.at(-1)).toBe('loginctl lock-sessions');
   });
 
   it('fails the lock with a clear sentence when logind refuses it', async () => {
@@ -66,7 +84,7 @@ describe('os-lock on Linux through logind', () => {
       stdout: '',
       stderr: 'Failed to issue method call: No session\nmore',
     }));
-    const os = new LogindOsSession({ run: runner.run, sessionId: 'c9', log: silentLog });
+    const os = new LogindOsSession({ run: runner.run, sessionId: 'c9', accountOf, log: silentLog });
     await expect(os.lock()).rejects.toThrow(
       'loginctl lock-session failed (exit 1): Failed to issue method call: No session',
     );
@@ -80,6 +98,7 @@ describe('os-lock on Linux through logind', () => {
       run: scriptedRunner().run,
       idleProbe: async () => idle.shift() ?? null,
       every: poller.every,
+      accountOf,
       log: silentLog,
     });
     const stop = os.watch(600_000, (event) => events.push(event));
@@ -95,11 +114,12 @@ describe('os-lock on Linux through logind', () => {
       run: scriptedRunner().run,
       idleProbe: async () => 0,
       every: poller.every,
+      accountOf,
       log: silentLog,
     });
     os.watch(0, () => undefined);
     expect(poller.running).toBe(false);
-    new LogindOsSession({ run: scriptedRunner().run, every: poller.every, log: silentLog }).watch(
+    new LogindOsSession({ run: scriptedRunner().run, every: poller.every, accountOf, log: silentLog }).watch(
       60_000,
       () => undefined,
     );

@@ -1,7 +1,7 @@
 /**
- * The agent seen through the IPC contract: the request handlers main registers, and the events
- * it forwards. No Electron here, so the same code serves the Electron shell and the test bridge
- * that drives the screens in a real browser.
+ * The agent seen through the IPC contract: the request handlers the service answers its
+ * clients with over its socket, and the events it forwards to them. No Electron here, so the
+ * same code serves the service and the test bridge that drives the screens in a real browser.
  */
 import type { Agent, AgentEvent, AgentSnapshot } from '../agent/agent.js';
 import { isSecretSetting } from '../agent/workstation-policy.js';
