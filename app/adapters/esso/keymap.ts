@@ -74,6 +74,11 @@ export class Keymap {
     this.spareKeycodes = spare;
   }
 
+  /** Records that a spare keycode now carries this keysym (on every level, no modifier needed). */
+  lend(keysym: number, keycode: number): void {
+    this.byKeysym.set(keysym, { keycode, modifiers: [] });
+  }
+
   get keysymsPerKeycode(): number {
     return this.rows[0]?.length ?? 0;
   }

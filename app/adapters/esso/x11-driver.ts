@@ -1,3 +1,5 @@
+// eslint-disable-next-line @typescript-eslint/triple-slash-reference -- the x11 package has no typings: ours are ambient, and every project that compiles this file needs them
+/// <reference path="./x11.d.ts" />
 /**
  * The Linux eSSO driver on X11, through the pure-JS `x11` protocol client (no xdotool, no
  * native addon). Windows are discovered from the root window's SubstructureNotify events and
@@ -27,6 +29,8 @@ const ANY_PROPERTY_TYPE = 0;
 const REVERT_TO_PARENT = 2;
 const LOCK_MASK = 0x02;
 const CLIENT_MESSAGE = 33;
+/** Pause after a keyboard mapping change, for applications to re-read their keymap. */
+const KEYMAP_SETTLE_MS = 30;
 
 const call = <T>(
   start: (callback: (error: Error | null | undefined, reply: T) => void) => void,
@@ -322,7 +326,9 @@ export class X11EssoDriver implements EssoDriver {
 
     const keymap = await this.keymap();
     let capsLockWasOn = false;
+    let borrowed: number[] = [];
     try {
+      borrowed = await this.borrowKeycodes(plan, secrets, keymap);
       await this.takeFocus(target);
       capsLockWasOn = await this.capsLockOn();
       if (capsLockWasOn) await this.tapKeysym(keymap, KEYSYMS.Caps_Lock);
@@ -347,7 +353,52 @@ export class X11EssoDriver implements EssoDriver {
       };
     } finally {
       if (capsLockWasOn) await this.tapKeysym(keymap, KEYSYMS.Caps_Lock).catch(() => undefined);
+      if (borrowed.length > 0) await this.giveBack(borrowed, keymap).catch(() => undefined);
     }
+  }
+
+  /**
+   * Characters absent from the layout: each gets a keycode that has no keysym, for the time
+   * of this plan. All are mapped before the first keystroke and given back after the last,
+   * each change followed by a pause: an application re-reads its keymap when told of a change,
+   * and keys arriving while it does so were seen dropped (Tk), so no change happens mid-typing.
+   */
+  private async borrowKeycodes(plan: FillPlan, secrets: FillSecrets, keymap: Keymap): Promise<number[]> {
+    const typed = plan.steps.flatMap((step) =>
+      step.kind === 'text' ? [step.text] : step.kind === 'slot' ? [secrets[step.slot] ?? ''] : [],
+    );
+    const absent = new Set<number>();
+    for (const text of typed)
+      for (const char of text) {
+        const stroke = keymap.strokeFor(keysymOf(char));
+        if (stroke.kind === 'remap') absent.add(stroke.keysym);
+      }
+    if (absent.size === 0) return [];
+    if (absent.size > keymap.spareKeycodes.length)
+      throw new FillStop(
+        'untypable',
+        `${absent.size} characters are absent from the layout and only ${keymap.spareKeycodes.length} keycodes are free`,
+      );
+    const width = keymap.keysymsPerKeycode;
+    const borrowed: number[] = [];
+    for (const keysym of absent) {
+      const keycode = keymap.spareKeycodes[borrowed.length]!;
+      this.x.ChangeKeyboardMapping(keycode, width, new Array<number>(width).fill(keysym));
+      keymap.lend(keysym, keycode);
+      borrowed.push(keycode);
+    }
+    await this.sync();
+    await sleep(KEYMAP_SETTLE_MS);
+    return borrowed;
+  }
+
+  private async giveBack(keycodes: readonly number[], keymap: Keymap): Promise<void> {
+    await this.sync();
+    await sleep(KEYMAP_SETTLE_MS);
+    const width = keymap.keysymsPerKeycode;
+    for (const keycode of keycodes)
+      this.x.ChangeKeyboardMapping(keycode, width, new Array<number>(width).fill(0));
+    await this.sync();
   }
 
   private async perform(step: PlanStep, target: number, keymap: Keymap, secrets: FillSecrets): Promise<void> {
@@ -391,7 +442,7 @@ export class X11EssoDriver implements EssoDriver {
   }
 
   private async typeStroke(stroke: Stroke, keymap: Keymap): Promise<void> {
-    if (stroke.kind === 'remap') return this.typeRemapped(stroke.keysym, keymap);
+    if (stroke.kind === 'remap') throw new FillStop('untypable', 'a character is absent from the layout');
     const modifiers = stroke.modifiers.map((modifier) =>
       keymap.keycodeOf(modifier === 'shift' ? KEYSYMS.Shift_L : KEYSYMS.ISO_Level3_Shift),
     );
@@ -400,25 +451,6 @@ export class X11EssoDriver implements EssoDriver {
     this.fake(this.xtest.KeyRelease, stroke.keycode);
     for (const keycode of [...modifiers].reverse())
       if (keycode !== null) this.fake(this.xtest.KeyRelease, keycode);
-  }
-
-  /**
-   * A character absent from the layout: borrow a keycode that has no keysym, give it this
-   * keysym on every level, press it, and give it back. MappingNotify reaches the application
-   * before the key event, and the restoring one after it, so it reads the right character.
-   */
-  private async typeRemapped(keysym: number, keymap: Keymap): Promise<void> {
-    const spare = keymap.spareKeycodes[keymap.spareKeycodes.length - 1];
-    if (spare === undefined)
-      throw new FillStop('untypable', 'no spare keycode to type a character absent from the layout');
-    const width = keymap.keysymsPerKeycode;
-    this.x.ChangeKeyboardMapping(spare, width, new Array<number>(width).fill(keysym));
-    await this.sync();
-    this.fake(this.xtest.KeyPress, spare);
-    this.fake(this.xtest.KeyRelease, spare);
-    await this.sync();
-    this.x.ChangeKeyboardMapping(spare, width, new Array<number>(width).fill(0));
-    await this.sync();
   }
 
   private async tapKeysym(keymap: Keymap, keysym: number): Promise<void> {

@@ -62,7 +62,8 @@ export function planFor(windowId: string, profile: Profile, screen: Screen): Fil
             ? [{ kind: 'press', field: fill.submit.button } as const]
             : fromSequence(fill.submit.keys, profile)),
         ];
-  return { ...base, purpose: screen.kind, steps, needs: needsOf(steps) };
+  const settle: PlanStep[] = profile.settleMs > 0 ? [{ kind: 'delay', ms: profile.settleMs }] : [];
+  return { ...base, purpose: screen.kind, steps: [...settle, ...steps], needs: needsOf(steps) };
 }
 
 /** The plan that logs a person out of an application at a user switch, if its profile types one. */

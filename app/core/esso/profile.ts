@@ -223,6 +223,11 @@ export const profileSchema = z
     screens: z.array(screenSchema).min(1).max(32),
     /** How a field is emptied before typing: select-all then erase, or a terminal's Ctrl+U. */
     clearField: z.enum(['select-all', 'line-kill']).default('select-all'),
+    /**
+     * Milliseconds a login or change screen is left to build its fields before the first
+     * keystroke: many applications show their title first and their fields a moment later.
+     */
+    settleMs: z.number().int().min(0).max(5000).default(100),
     onSwitch: switchActionSchema,
     passwordRules: passwordRulesSchema.optional(),
   })

@@ -3,7 +3,7 @@
 
 Prints one JSON line per submission on stdout: what the window received, so that a test can
 check the fill. The accepted credential comes from the command line. Options:
-  --user U --password P      the credential the application accepts
+  --user U --password P      a credential the application accepts (repeatable: one per person)
   --fields-after SECONDS     show "Chargement…" first, the fields only after this delay
   --expired NEWRULE          after a right login, ask for a new password (any of >= 10 chars)
   --news                     show a "Nouveautés" screen first (a custom screen to dismiss)
@@ -14,12 +14,13 @@ import sys
 import tkinter as tk
 
 parser = argparse.ArgumentParser()
-parser.add_argument("--user", required=True)
-parser.add_argument("--password", required=True)
+parser.add_argument("--user", action="append", required=True)
+parser.add_argument("--password", action="append", required=True)
 parser.add_argument("--fields-after", type=float, default=0)
 parser.add_argument("--expired", action="store_true")
 parser.add_argument("--news", action="store_true")
 args = parser.parse_args()
+accepted = dict(zip(args.user, args.password))
 
 root = tk.Tk(className="LaboLogin")
 root.geometry("420x200+10+10")
@@ -53,16 +54,18 @@ def login_screen():
     def submit(_event=None):
         global failures
         report(screen="login", user=user.get(), password=password.get())
-        if user.get() == args.user and password.get() == args.password:
+        if accepted.get(user.get()) == password.get():
             if args.expired:
-                change_screen(password.get())
+                change_screen(user.get(), password.get())
             else:
-                success_screen()
+                success_screen(user.get())
         else:
             failures += 1
+            # A failure message, then the login screen again, as many applications do.
             root.title("LABO — Identifiants incorrects (%d)" % failures)
             password.delete(0, "end")
             user.focus_set()
+            root.after(800, lambda: root.title("LABO — Connexion"))
 
     password.bind("<Return>", submit)
     user.bind("<Return>", submit)
@@ -70,7 +73,7 @@ def login_screen():
     user.focus_set()
 
 
-def change_screen(old):
+def change_screen(name, old):
     clear()
     root.title("LABO — Mot de passe expiré")
     current = entry_row("Mot de passe actuel", show="*")
@@ -81,6 +84,7 @@ def change_screen(old):
         report(screen="change", old=current.get(), new=new.get(), again=again.get())
         if current.get() == old and new.get() == again.get() and len(new.get()) >= 10:
             root.title("LABO — Mot de passe changé")
+            accepted[name] = new.get()
         else:
             root.title("LABO — Mot de passe refusé")
 
@@ -88,11 +92,11 @@ def change_screen(old):
     current.focus_set()
 
 
-def success_screen():
+def success_screen(name):
     clear()
-    root.title("LABO — Résultats (%s)" % args.user)
+    root.title("LABO — Résultats (%s)" % name)
     tk.Label(root, text="Résultats du jour").pack()
-    root.bind("<Escape>", lambda _e: (report(screen="logout"), login_screen()))
+    root.bind("<Escape>", lambda _e: (root.unbind("<Escape>"), report(screen="logout"), login_screen()))
 
 
 def news_screen():

@@ -105,6 +105,7 @@ describe('fill plans', () => {
       purpose: 'login',
       needs: ['username', 'password'],
       steps: [
+        { kind: 'delay', ms: 100 },
         { kind: 'clear-field', how: 'select-all' },
         { kind: 'slot', slot: 'username' },
         { kind: 'key', key: 'Tab' },
@@ -113,7 +114,7 @@ describe('fill plans', () => {
         { kind: 'key', key: 'Return' },
       ],
     });
-    expect(planFor('0x1', admissions, admissions.screens[0]!)?.steps[0]).toEqual({
+    expect(planFor('0x1', admissions, admissions.screens[0]!)?.steps[1]).toEqual({
       kind: 'clear-field',
       how: 'line-kill',
     });
@@ -141,6 +142,7 @@ describe('fill plans', () => {
     expect(planFor('0x2', gtk, gtk.screens[0]!)).toMatchObject({
       needs: ['username', 'password'],
       steps: [
+        { kind: 'delay', ms: 100 },
         { kind: 'set-field', slot: 'username' },
         { kind: 'set-field', slot: 'password' },
         { kind: 'press' },
