@@ -120,6 +120,27 @@ describe('LABO, a Tk login window (typed through XTEST)', () => {
     });
   });
 
+  it("never types the nurse's login for the doctor who took over: he is asked for his own", async () => {
+    const ws = await workstation();
+    await ws.credentials.put(NURSE.personId, 'labo', {
+      username: NURSE_LABO.user,
+      password: NURSE_LABO.password,
+    });
+    await ws.signIn(NURSE);
+    const labo = await app(startTkLogin(desktop, { accounts: [NURSE_LABO, DOCTOR_LABO] }));
+    await until(() => ws.essoAudit().some((r) => r.reason === 'accepted'), 'the nurse to be logged in');
+    await ws.signIn(DOCTOR);
+    await labo.report((r) => r.screen === 'logout');
+    await until(() => ws.events.some((e) => e.type === 'credential-request'), 'the doctor to be asked');
+    expect(ws.events.find((e) => e.type === 'credential-request')).toMatchObject({
+      label: 'LABO',
+      reason: 'first-time',
+    });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await ws.settle();
+    expect(logins(labo).map((r) => r.user)).toEqual(['cmartin']);
+  });
+
   it('recognises a rejected stored password, asks the person, and never retries', async () => {
     const ws = await workstation();
     await ws.credentials.put(NURSE.personId, 'labo', {
