@@ -11,6 +11,8 @@ import { DEFAULT_POLICY, policyWithFallback, type Policy } from '../core/policy.
 import type { PolicySource } from '../core/ports/index.js';
 import { cardCommand, trustedRootsFromPolicy } from './commands/card.js';
 import { enrollCommand } from './commands/enroll.js';
+import { essoCommand } from './commands/esso.js';
+import { essoProfileDirs, x11EssoDriver } from './production.js';
 import { idpCheckCommand } from './commands/idp-check.js';
 import { readersCommand } from './commands/readers.js';
 
@@ -60,6 +62,8 @@ const code = await runCli(process.argv.slice(2), consoleIo, {
           : undefined,
         log: createWinstonLog({ level: process.env.RELEVE_LOG_LEVEL ?? 'warn' }),
       }),
+    esso: (args, io) =>
+      essoCommand(args, io, { driver: x11EssoDriver, profileDirs: essoProfileDirs, untilSignal }),
     'idp check': (args, io) =>
       idpCheckCommand(args, io, {
         policy: () => workstationPolicy(io),

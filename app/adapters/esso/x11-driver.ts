@@ -171,6 +171,19 @@ export class X11EssoDriver implements EssoDriver {
     return [...this.shown.values()];
   }
 
+  /** The top-level window that has the input focus, if it is one the driver follows. */
+  async focusedWindow(): Promise<WindowDescription | null> {
+    await Promise.all(this.pending.values());
+    const { focus } = await call<{ focus: number }>((cb) => this.x.GetInputFocus(cb));
+    let wid = focus;
+    for (let depth = 0; depth < 32 && wid > 1 && wid !== this.root; depth++) {
+      const shown = this.shown.get(wid);
+      if (shown) return shown;
+      wid = await this.parentOf(wid);
+    }
+    return null;
+  }
+
   watch(listener: (event: EssoWindowEvent) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
