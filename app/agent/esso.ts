@@ -393,7 +393,8 @@ export class EssoFollower {
     if (!outcome.ok) {
       await this.audit(action, 'failure', outcome.reason, person, profile.id, screen.id);
       // The person types it themselves, or retries from Relève's screen: never a silent retry.
-      this.ask(person, profile, 'fill-failed');
+      // A window that went away needs nothing from anyone.
+      if (outcome.reason !== 'window-gone') this.ask(person, profile, 'fill-failed');
       return;
     }
     await this.audit(action, 'info', 'filled', person, profile.id, screen.id);
