@@ -10,7 +10,11 @@ cd "$(dirname "$0")/../.."
 # chromium: the renderer's end-to-end tests; xvfb/xdotool: desktop automation tests; iproute2:
 # quick ACKs on loopback for the virtual card.
 PACKAGES=(pcscd libpcsclite-dev pcsc-tools vsmartcard-vpcd gnome-keyring dbus libsecret-1-0
-  chromium xvfb xdotool iproute2 fonts-dejavu-core)
+  chromium xvfb xdotool iproute2 fonts-dejavu-core
+  # eSSO tests: the real login applications filled under Xvfb (GTK zenity, a terminal login in
+  # xterm, our Tk and Java Swing windows: openjdk-17-jdk, not -headless, for AWT on X11), setxkbmap for the French layout, mingw-w64 to prove the
+  # Windows UI Automation driver's build.
+  xterm zenity python3-tk openjdk-17-jdk x11-xkb-utils mingw-w64)
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do
