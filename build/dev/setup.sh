@@ -12,8 +12,8 @@ cd "$(dirname "$0")/../.."
 PACKAGES=(pcscd libpcsclite-dev pcsc-tools vsmartcard-vpcd gnome-keyring dbus libsecret-1-0
   chromium xvfb xdotool iproute2 fonts-dejavu-core
   # eSSO tests: the real login applications filled under Xvfb (GTK zenity, a terminal login in
-  # xterm, our Tk and Java Swing windows: openjdk-17-jdk, not -headless, for AWT on X11), setxkbmap for the French layout, mingw-w64 to prove the
-  # Windows UI Automation driver's build.
+  # xterm, our Tk and Java Swing windows: openjdk-17-jdk, not -headless, for AWT on X11);
+  # x11-xkb-utils: setxkbmap for the French layout; mingw-w64: the Windows driver's build.
   xterm zenity python3-tk openjdk-17-jdk x11-xkb-utils mingw-w64)
 
 missing=()
