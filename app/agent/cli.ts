@@ -85,6 +85,10 @@ Commands:
   idp check [--issuer URL] [--ca-file PEM] [--json]
                           can this workstation work with the IdP (default: policy's idpIssuer)?
                           discovery, JWKS, registration, clock skew, the grants Relève needs
+  esso check FILE...      validate eSSO application profiles (exit 1 naming each wrong field)
+  esso probe [--json] [--watch] [--profiles DIR]
+                          the windows on this desktop, and which profile and screen each matches, and why
+  esso learn [--profiles DIR]           a draft profile from the window in front, for IT to edit
 
 Options:
   --version               print the version

@@ -70,6 +70,11 @@ try {
           readPin,
           log: createWinstonLog({ level: process.env.RELEVE_LOG_LEVEL ?? 'warn' }),
         }),
+      esso: async (args, io) => {
+        const { essoCommand } = await import('./commands/esso.js');
+        const { essoProfileDirs, x11EssoDriver } = await import('./production.js');
+        return essoCommand(args, io, { driver: x11EssoDriver, profileDirs: essoProfileDirs, untilSignal });
+      },
       'idp check': async (args, io) => {
         const { KeyringSecretStore } = await import('../adapters/vault/keyring-secret-store.js');
         return (await import('./commands/idp-check.js')).idpCheckCommand(args, io, {

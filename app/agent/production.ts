@@ -11,6 +11,8 @@ import { createWinstonLog } from '../adapters/log/winston-log.js';
 import { HeadlessOsSession } from '../adapters/os-session/headless.js';
 import { execRunner, LogindOsSession } from '../adapters/os-session/linux-logind.js';
 import { osAccountFor } from '../adapters/os-session/os-account.js';
+import { X11EssoDriver } from '../adapters/esso/x11-driver.js';
+import { BUNDLED_PROFILES_DIR } from './esso-profiles.js';
 import { HidBadgeSource } from '../adapters/hid/hid-badge-source.js';
 import { parsePemBundle, PcscCardSession } from '../adapters/pcsc/card-session.js';
 import { PcscBadgeSource } from '../adapters/pcsc/pcsc-badge-source.js';
@@ -134,6 +136,18 @@ export const productionAdapters: AdapterFactory = async (policy, options) => {
     close: () => audit.close(),
   };
 };
+
+/** Where eSSO profiles come from: IT's directory (RELEVE_ESSO_PROFILES or /etc/releve/esso), then the bundled examples. */
+export function essoProfileDirs(): string[] {
+  return [process.env.RELEVE_ESSO_PROFILES ?? '/etc/releve/esso', BUNDLED_PROFILES_DIR()];
+}
+
+/** The desktop's eSSO driver: X11 on Linux (UI Automation on Windows is designed in native/, not built). */
+export async function x11EssoDriver(): Promise<X11EssoDriver> {
+  if (process.platform === 'win32')
+    throw new Error('the Windows eSSO driver (UI Automation) is not built yet: see native/esso-windows');
+  return X11EssoDriver.connect({ log: createWinstonLog({ level: process.env.RELEVE_LOG_LEVEL ?? 'warn' }) });
+}
 
 /**
  * The production parts the Electron shell composes itself (policy source, os-lock session,

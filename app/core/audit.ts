@@ -19,6 +19,13 @@ export const AUDIT_ACTIONS = [
   'policy-changed',
   'agent-started',
   'agent-stopped',
+  // Enterprise SSO: a login filled, a credential captured with consent, a password changed, an
+  // application's switch action, a profile that no longer recognises its application.
+  'esso-fill',
+  'esso-capture',
+  'esso-password-change',
+  'esso-switch',
+  'esso-profile-stale',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
@@ -44,6 +51,9 @@ export interface AuditDraft {
    */
   readonly amr?: readonly string[];
   readonly acr?: string | null;
+  /** eSSO records: the application profile and the screen acted on (never a credential). */
+  readonly application?: string;
+  readonly screen?: string;
   /** ISO 8601, UTC. */
   readonly time: string;
 }

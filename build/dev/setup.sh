@@ -11,8 +11,13 @@ cd "$(dirname "$0")/../.."
 # quick ACKs on loopback for the virtual card.
 PACKAGES=(pcscd libpcsclite-dev pcsc-tools vsmartcard-vpcd gnome-keyring dbus libsecret-1-0
   chromium xvfb xdotool iproute2 fonts-dejavu-core)
-# mingw-w64: cross-compiles the Windows service (native/service-windows) in its build test.
+# mingw-w64: cross-compiles the Windows service (native/service-windows) and the Windows eSSO
+# driver (native/esso-windows) in their build tests.
 PACKAGES+=(mingw-w64)
+# eSSO tests: the real login applications filled under Xvfb (GTK zenity, a terminal login in
+# xterm, our Tk and Java Swing windows: openjdk-17-jdk, not -headless, for AWT on X11);
+# x11-xkb-utils: setxkbmap for the French layout.
+PACKAGES+=(xterm zenity python3-tk openjdk-17-jdk x11-xkb-utils)
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do

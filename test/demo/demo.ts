@@ -27,6 +27,7 @@ import { createCardPki } from '../harness/pki.js';
 import { NURSE_MORNING, playScenario } from '../harness/scenarios.js';
 import { VirtualCps3Card, VpcdConnection, VpcdReader } from '../harness/vcard/index.js';
 import { createSimWorld, simulatedAdapters } from '../harness/sim/world.js';
+import { startEssoDemo } from './esso-demo.js';
 
 const { values } = parseArgs({
   options: { policy: { type: 'string' }, locale: { type: 'string' } },
@@ -179,10 +180,12 @@ console.log(
 console.log('');
 await agent.start();
 await vpcdReader?.ready();
+// eSSO: a real LABO login window, filled for whoever is signed in (test/demo/esso-demo.ts).
+const essoDemo = await startEssoDemo(agent, world, vault, say);
 shown = [];
 stepStartedAt = performance.now();
 const timings: number[] = [];
-await playScenario(agent, world, NURSE_MORNING, ({ step, at, elapsedMs: stepMs }) => {
+await playScenario(essoDemo?.agent ?? agent, world, NURSE_MORNING, ({ step, at, elapsedMs: stepMs }) => {
   // For a tap through pcscd the step also contains the card's insertion and pcscd's polling:
   // the agent's share starts when the reader reports the badge.
   const lastBadgeAt = vpcdReader?.lastPresentedAt ?? 0;
@@ -196,6 +199,7 @@ await playScenario(agent, world, NURSE_MORNING, ({ step, at, elapsedMs: stepMs }
   console.log(`          → ${lastState}`);
   shown = [];
 });
+await essoDemo?.stop();
 await agent.stop();
 await running.close();
 await doctorCard?.remove();

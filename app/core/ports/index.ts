@@ -2,7 +2,8 @@ export type { AuditSink } from './audit-sink.js';
 export type { BadgeSource, BadgeSourceEvent, ReaderInfo } from './badge-source.js';
 export type { CardError, CardIdentity, CardSession } from './card-session.js';
 export type { Clock } from './clock.js';
-export type { EssoDriver, FillStep, LoginWindow } from './esso-driver.js';
+export type { ApplicationCredential, CredentialStore } from './credential-store.js';
+export type { EssoDriver, EssoWindowEvent, FillFailure, FillOutcome, FillSecrets } from './esso-driver.js';
 export type {
   IdentityProvider,
   IdpFailure,
