@@ -6,21 +6,19 @@
  */
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import type { AuditRecord } from '../core/audit.js';
 import { formatMessage, type Catalogue } from '../core/messages.js';
 import { DEFAULT_POLICY, parsePolicyText, showSetting, type Policy, type PolicyKey } from '../core/policy.js';
 import type { PolicySource } from '../core/ports/index.js';
 import { composeAgent, type Agent, type AgentAdapters, type AgentEvent } from './agent.js';
+import { hostWithLivePolicy } from './live-policy.js';
 import { loadCatalogue } from './resources.js';
 import {
   loadWorkstationPolicy,
   NO_POLICY_FILES,
   policyFileSource,
-  watchWorkstationPolicy,
   type PolicyFiles,
   type PolicyLoad,
   type PolicyMode,
-  type PolicyUpdate,
 } from './workstation-policy.js';
 
 export interface CliIo {
@@ -194,13 +192,6 @@ function humanLine(event: AgentEvent): string | null {
   }
 }
 
-interface HostedAgent {
-  readonly agent: Agent;
-  readonly running: RunningAdapters;
-  /** The policy as loaded, before the agent fills in the host name. */
-  readonly policy: Policy;
-}
-
 /** Asks for the PIN on the terminal whenever the agent shows a PIN prompt (headless by hand). */
 function askPinOnPrompt(
   agent: Agent,
@@ -224,38 +215,6 @@ function askPinOnPrompt(
         asking = false;
       });
   });
-}
-
-/**
- * A record about the policy itself, written to the agent's audit sink: the agent records its
- * own start, stop and fallbacks, the host records what it did with a changed policy.
- */
-async function auditPolicyChange(
-  hosted: HostedAgent,
-  outcome: 'info' | 'failure',
-  reason: string,
-  print: (event: AgentEvent) => void,
-): Promise<void> {
-  const { adapters } = hosted.running;
-  const record: AuditRecord = {
-    id: adapters.newId(),
-    action: 'policy-changed',
-    outcome,
-    personId: null,
-    displayName: null,
-    nationalId: null,
-    workstation: hosted.agent.policy().workstationName,
-    badgeKind: null,
-    method: null,
-    reason,
-    time: new Date(adapters.clock.now()).toISOString(),
-  };
-  try {
-    await adapters.audit.append(record);
-  } catch (error) {
-    adapters.log.error('audit append failed', { error: String(error), action: record.action });
-  }
-  print({ type: 'audit', record });
 }
 
 async function runAgent(args: readonly string[], io: CliIo, context: CliContext): Promise<number> {
@@ -287,8 +246,10 @@ async function runAgent(args: readonly string[], io: CliIo, context: CliContext)
   const first: PolicyLoad = source
     ? await loadWorkstationPolicy(source, mode)
     : { ok: true, policy: DEFAULT_POLICY, files: NO_POLICY_FILES, problems: [], location: 'defaults' };
-  reportPolicyProblems(first, io);
-  if (!first.ok) return 1;
+  if (!first.ok) {
+    reportPolicyProblems(first, io);
+    return 1;
+  }
   const auditFile = values.audit ?? null;
   const print = (event: AgentEvent): void => {
     if (values.json) io.out(jsonLine(event));
@@ -298,80 +259,34 @@ async function runAgent(args: readonly string[], io: CliIo, context: CliContext)
     }
   };
 
-  let pending: Extract<PolicyUpdate, { kind: 'changed' }> | null = null;
-  let applying: Promise<void> = Promise.resolve();
-  let stopping = false;
-  const host = async (load: Extract<PolicyLoad, { ok: true }>): Promise<HostedAgent> => {
-    const running = await context.adapterFactory(load.policy, { auditFile, policyFiles: load.files });
-    const catalogue = loadCatalogue(load.policy.locale);
-    const agent = composeAgent(running.adapters, load.policy, { catalogue, policyProblems: load.problems });
-    agent.subscribe(print);
-    agent.subscribe((event) => {
-      if (event.type === 'state' && pending) applyWhenSafe();
-    });
-    if (context.readPin && !values.json) askPinOnPrompt(agent, catalogue, context.readPin, io);
-    return { agent, running, policy: load.policy };
-  };
-  let hosted = await host(first);
-  const drive = hosted.running.drive;
-
-  /**
-   * A changed policy applies only on a locked workstation with no suspended session: the agent
-   * is then recomposed on it, readers and IdP client included. Nobody's open or suspended
-   * session ever changes policy (mode, IdP, timeouts) under them.
-   */
-  function applyWhenSafe(): void {
-    applying = applying.then(async () => {
-      const snapshot = hosted.agent.snapshot();
-      if (!pending || stopping || snapshot.phase !== 'locked' || snapshot.suspended.length > 0) return;
-      const update = pending;
-      pending = null;
-      await hosted.agent.stop();
-      await hosted.running.close();
-      reportPolicyProblems(update.load, io);
-      hosted = await host(update.load);
-      await auditPolicyChange(hosted, 'info', `policy changed: ${update.changed.join(', ')}`, print);
-      await hosted.agent.start();
-    });
-  }
-
-  const stopWatching = source
-    ? watchWorkstationPolicy(
-        source,
-        mode,
-        () => hosted.policy,
-        (update) => {
-          if (update.kind === 'refused') {
-            const problems = update.load.problems.map((problem) => problem.message);
-            io.err(
-              `releve: the changed policy (${update.load.location}) is refused; the policy in force stays:`,
-            );
-            for (const problem of problems) io.err(`  - ${problem}`);
-            applying = applying.then(() =>
-              auditPolicyChange(hosted, 'failure', `policy change refused: ${problems.join('; ')}`, print),
-            );
-            return;
-          }
-          io.err(
-            `releve: policy changed (${update.changed.join(', ')}); it applies once the workstation is locked with no suspended session`,
-          );
-          pending = update;
-          applyWhenSafe();
-        },
-      )
-    : () => undefined;
+  const host = await hostWithLivePolicy(first, {
+    source,
+    mode,
+    compose: async (load) => {
+      reportPolicyProblems(load, io);
+      const running = await context.adapterFactory(load.policy, { auditFile, policyFiles: load.files });
+      const catalogue = loadCatalogue(load.policy.locale);
+      const agent = composeAgent(running.adapters, load.policy, { catalogue, policyProblems: load.problems });
+      agent.subscribe(print);
+      if (context.readPin && !values.json) askPinOnPrompt(agent, catalogue, context.readPin, io);
+      return { agent, running, policy: load.policy };
+    },
+    report: (line, details) => {
+      io.err(`releve: ${line}`);
+      for (const detail of details) io.err(`  - ${detail}`);
+    },
+    onAudit: (record) => print({ type: 'audit', record }),
+  });
+  // A scripted run (the simulated workstation) ends when its script does.
+  const drive = host.current().running.drive;
   try {
-    await hosted.agent.start();
-    if (!values.json) io.out(formatMessage(loadCatalogue(hosted.policy.locale), 'locked'));
-    if (drive) await drive(hosted.agent);
+    await host.start();
+    if (!values.json) io.out(formatMessage(loadCatalogue(host.current().policy.locale), 'locked'));
+    if (drive) await drive(host.current().agent);
     else await context.untilSignal();
-    await hosted.agent.idle();
+    await host.current().agent.idle();
   } finally {
-    stopping = true;
-    stopWatching();
-    await applying;
-    await hosted.agent.stop();
-    await hosted.running.close();
+    await host.stop();
   }
   return 0;
 }
