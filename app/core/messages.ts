@@ -40,6 +40,10 @@ export const MESSAGE_KEYS = [
   'ecps-denied',
   'ecps-expired',
   'ecps-unknown',
+  'ecps-rate-limited',
+  'break-glass-tap',
+  'break-glass-rate-limited',
+  'audit-unavailable',
 ] as const;
 
 export type MessageKey = (typeof MESSAGE_KEYS)[number];

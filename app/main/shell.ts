@@ -28,7 +28,7 @@ import { registerIpcHandlers, sendEvent } from './ipc-server.js';
 import { hardenApp, hardenSession, registerAppScheme, serveAppPages } from './security.js';
 import { SHELL_STRINGS } from './strings.js';
 import { AppTray, trayIconBitmap } from './tray.js';
-import { HEALTHY, healthAfterFeedback, healthAfterSource, trayStateOf, type Health } from './tray-state.js';
+import { trayStateOf } from './tray-state.js';
 import { AppWindows, overlayVisible } from './windows.js';
 
 export interface ShellOptions {
@@ -124,7 +124,6 @@ export async function startShell(options: ShellOptions): Promise<Shell> {
     },
   });
 
-  let health: Health = HEALTHY;
   let lastSnapshot: Snapshot = toSnapshot(agent.snapshot());
   const tray = new AppTray({
     createTray: (icon) => new Tray(icon),
@@ -152,7 +151,7 @@ export async function startShell(options: ShellOptions): Promise<Shell> {
   });
   const refreshTray = (): void =>
     tray.update({
-      state: trayStateOf(lastSnapshot, health),
+      state: trayStateOf(lastSnapshot),
       signedIn: lastSnapshot.user?.displayName ?? null,
       ecpsOffered: agent.ecpsOffered(),
     });
@@ -171,8 +170,6 @@ export async function startShell(options: ShellOptions): Promise<Shell> {
   );
 
   const unsubscribe = agent.subscribe((event) => {
-    if (event.type === 'feedback') health = healthAfterFeedback(health, event.message);
-    if (event.type === 'source') health = healthAfterSource(health, event.available);
     const ui = toUiEvent(event);
     if (ui?.name === 'state') {
       lastSnapshot = ui.payload;

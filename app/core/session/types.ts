@@ -4,7 +4,7 @@
  * and effects are produced only by the machine itself.
  */
 import { z } from 'zod';
-import type { AuditDraft } from '../audit.js';
+import type { AuditDraft, AuditReason } from '../audit.js';
 import {
   badgePresentationSchema,
   personSchema,
@@ -249,7 +249,7 @@ export type Effect =
   | { readonly type: 'open-session'; readonly user: SessionUser }
   | { readonly type: 'resume-session'; readonly user: SessionUser }
   | { readonly type: 'suspend-session'; readonly personId: string }
-  | { readonly type: 'close-session'; readonly personId: string; readonly reason: string }
+  | { readonly type: 'close-session'; readonly personId: string; readonly reason: AuditReason }
   | { readonly type: 'lock-screen' }
   | { readonly type: 'unlock-screen'; readonly personId: string }
   /** After a grace re-tap: renew the person's tokens in the background. */

@@ -119,6 +119,28 @@ describe('agent', () => {
     expect(log.indexOf('audit authentication success')).toBeLessThan(log.indexOf(`unlock ${NURSE.personId}`));
   });
 
+  it('keeps reader and IdP health in its snapshot, for the tray and the screens', async () => {
+    const { agent, world, events } = await startAgent();
+    expect(agent.snapshot().health).toEqual({ readers: 'ok', idp: 'unknown' });
+    world.idp.reachable = false;
+    world.reader.tap(NURSE.badgeUid);
+    await typePin(agent, NURSE.pin);
+    await agent.idle();
+    expect(agent.snapshot().health.idp).toBe('unreachable');
+    // The change reached subscribers as a state event, not only as a feedback message.
+    const states = events.flatMap((e) => (e.type === 'state' ? [e.snapshot.health.idp] : []));
+    expect(states).toContain('unreachable');
+    world.idp.reachable = true;
+    world.reader.tap(NURSE.badgeUid);
+    await typePin(agent, NURSE.pin);
+    await agent.idle();
+    expect(agent.snapshot().health).toEqual({ readers: 'ok', idp: 'ok' });
+    world.reader.unplug();
+    await agent.idle();
+    expect(agent.snapshot().health.readers).toBe('lost');
+    await agent.stop();
+  });
+
   it('audits each policy problem it fell back on, at start', async () => {
     const records: AuditRecord[] = [];
     const { agent } = await startAgent(DEFAULT_POLICY, () => undefined, {
@@ -132,7 +154,8 @@ describe('agent', () => {
     });
     await agent.stop();
     expect(records.map((r) => r.action)).toEqual(['agent-started', 'policy-fallback', 'agent-stopped']);
-    expect(records[1]?.reason).toMatch(/graceRetapMinutes/);
+    expect(records[1]?.reason).toBe('policy-invalid');
+    expect(records[1]?.detail).toMatch(/graceRetapMinutes/);
     expect(
       records.every((r) => r.workstation === 'POSTE-SIM-01' && typeof r.id === 'string' && r.id.length > 0),
     ).toBe(true);

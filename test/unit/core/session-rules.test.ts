@@ -546,7 +546,7 @@ describe('offline and break-glass', () => {
     });
     expect(ws.phase).toBe('locked');
     expect(audits(ws.last)).toEqual([
-      { action: 'break-glass', outcome: 'failure', reason: 'disabled-by-policy', personId: aide.personId },
+      { action: 'break-glass', outcome: 'failure', reason: 'break-glass-disabled', personId: aide.personId },
     ]);
   });
 
@@ -558,10 +558,12 @@ describe('offline and break-glass', () => {
     });
     expect(ws.phase).toBe('break-glass');
     expect(feedbacks(ws.last)).toEqual(['break-glass']);
-    expect(audits(ws.last)[0]).toMatchObject({
-      action: 'break-glass',
-      outcome: 'success',
-      reason: 'justification: arrêt cardiaque lit 12',
+    expect(ws.last.find((e) => e.type === 'audit')).toMatchObject({
+      type: 'audit',
+      record: { action: 'break-glass', outcome: 'success', reason: 'break-glass-requested' },
+    });
+    expect(ws.last.find((e) => e.type === 'audit')).toMatchObject({
+      record: { detail: 'arrêt cardiaque lit 12' },
     });
     ws.at(16).send({ type: 'tick' });
     expect(ws.phase).toBe('locked');
@@ -658,7 +660,7 @@ describe('e-CPS', () => {
     [{ reason: 'timeout' } as AuthOutcome, 'ecps-expired', 'ecps-timeout'],
     [{ reason: 'unknown-badge' } as AuthOutcome, 'ecps-unknown', 'unknown-national-id'],
     [{ reason: 'idp-unreachable' } as AuthOutcome, 'idp-unreachable', 'idp-unreachable'],
-    [{ reason: 'wrong-pin', triesLeft: 2 } as AuthOutcome, 'idp-error', 'unexpected-wrong-pin'],
+    [{ reason: 'wrong-pin', triesLeft: 2 } as AuthOutcome, 'idp-error', 'unexpected-idp-answer'],
   ])('on %j: says %s, audits %s, and stays locked', (outcome, message, reason) => {
     const ws = new Bench().send(ecps()).result(outcome);
     expect(ws.phase).toBe('locked');

@@ -1,0 +1,94 @@
+/**
+ * Carrying out what the session machine asked for, in order: feedback first (a tap is answered
+ * at once), then the audit trail, then the actions, so that the record of an access is durable
+ * before the access takes effect. A new effect is one more case in `carryOut`.
+ */
+import { missingCase } from '../core/exhaustive.js';
+import { formatMessage } from '../core/messages.js';
+import { zeroize } from '../core/pin.js';
+import type { Effect } from '../core/session/types.js';
+import { writeAudit } from './audit-writer.js';
+import type { AgentContext } from './context.js';
+import { identify } from './identify.js';
+import { authenticate, cancelEcpsRequest, ecpsSignIn } from './sign-in.js';
+import { refreshTokens } from './tokens.js';
+
+/** Zeroes and forgets the PIN held for an attempt, if any. */
+export function forgetPin(context: AgentContext): void {
+  if (context.heldPin) zeroize(context.heldPin.bytes);
+  context.heldPin = null;
+}
+
+async function runOs(context: AgentContext, action: string, call: () => Promise<void>): Promise<void> {
+  try {
+    await call();
+  } catch (error) {
+    context.adapters.log.error(`OS session ${action} failed`, { error: String(error) });
+  }
+}
+
+async function carryOut(context: AgentContext, effect: Effect): Promise<void> {
+  const { adapters } = context;
+  const os = adapters.osSession;
+  switch (effect.type) {
+    case 'feedback':
+    case 'audit':
+      return;
+    case 'identify-badge':
+      context.track(identify(context, effect.attemptId, effect.badge));
+      return;
+    case 'authenticate':
+      context.track(authenticate(context, effect));
+      return;
+    case 'discard-pin':
+      forgetPin(context);
+      return;
+    case 'open-session':
+      return runOs(context, 'open', () => os.open(effect.user));
+    case 'resume-session':
+      return runOs(context, 'resume', () => os.resume(effect.user));
+    case 'suspend-session':
+      return runOs(context, 'suspend', () => os.suspend(effect.personId));
+    case 'close-session':
+      await runOs(context, 'close', () => os.close(effect.personId, effect.reason));
+      // A closed session's grant ends at the IdP too (best effort, bounded); a locked or
+      // suspended one keeps its tokens for the grace re-tap.
+      context.track(context.tokens.logout(effect.personId));
+      return;
+    case 'lock-screen':
+      return runOs(context, 'lock', () => os.lock());
+    case 'unlock-screen':
+      return runOs(context, 'unlock', () => os.unlock(effect.personId));
+    case 'refresh-tokens':
+      context.track(refreshTokens(context, effect.personId));
+      return;
+    case 'start-ecps':
+      context.track(ecpsSignIn(context, effect));
+      return;
+    case 'cancel-ecps':
+      cancelEcpsRequest(context, effect.attemptId);
+      return;
+    default:
+      return missingCase(effect);
+  }
+}
+
+export async function applyEffects(context: AgentContext, effects: readonly Effect[]): Promise<void> {
+  const { adapters, catalogue } = context;
+  for (const effect of effects) {
+    if (effect.type === 'feedback') {
+      context.emit({
+        type: 'feedback',
+        message: effect.message,
+        params: effect.params,
+        text: formatMessage(catalogue, effect.message, effect.params),
+        at: adapters.clock.monotonic(),
+      });
+    }
+  }
+  // All of a transition's records at once: the sink makes them durable together, in order.
+  await Promise.all(
+    effects.flatMap((effect) => (effect.type === 'audit' ? [writeAudit(context, effect.record)] : [])),
+  );
+  for (const effect of effects) await carryOut(context, effect);
+}
