@@ -6,7 +6,10 @@ import type { AuditOutcome, AuditReason } from '../audit.js';
 import { missingCase } from '../exhaustive.js';
 import type { MessageKey, MessageParams } from '../messages.js';
 import {
+  ECPS_RATE_WINDOW_MINUTES,
   ECPS_READER,
+  ECPS_REQUESTS_PER_NATIONAL_ID,
+  ECPS_REQUESTS_PER_WORKSTATION,
   ECPS_REQUEST_SECONDS,
   type AuthOutcome,
   type EcpsRequest,
@@ -15,7 +18,7 @@ import {
   type SessionUser,
 } from './types.js';
 import type { Step } from './step.js';
-import { SECOND, activePhase, withPhase, type EcpsPhase } from './step.js';
+import { MINUTE, SECOND, activePhase, withPhase, type EcpsPhase } from './step.js';
 import { signIn } from './sign-in.js';
 
 /**
@@ -23,12 +26,39 @@ import { signIn } from './sign-in.js';
  * app; the screen shows the binding message they must pick there. Whoever was in the foreground
  * stays underneath (a tap-over) until the approval comes.
  */
+/**
+ * Minutes to wait before another e-CPS request for `nationalId` may leave this workstation, or
+ * null when it may leave now (see the limits in types.ts).
+ */
+export function ecpsWaitMinutes(state: SessionState, nationalId: string, now: number): number | null {
+  const window = ECPS_RATE_WINDOW_MINUTES * MINUTE;
+  const recent = state.ecpsRequests.filter((r) => now - r.at < window);
+  const forPerson = recent.filter((r) => r.nationalId === nationalId);
+  const blocking =
+    forPerson.length >= ECPS_REQUESTS_PER_NATIONAL_ID
+      ? forPerson[forPerson.length - ECPS_REQUESTS_PER_NATIONAL_ID]
+      : recent.length >= ECPS_REQUESTS_PER_WORKSTATION
+        ? recent[recent.length - ECPS_REQUESTS_PER_WORKSTATION]
+        : undefined;
+  return blocking === undefined ? null : Math.max(1, Math.ceil((blocking.at + window - now) / MINUTE));
+}
+
 export function startEcps(
   step: Step,
   state: SessionState,
   request: EcpsRequest,
   over: SessionUser | null,
 ): SessionState {
+  const wait = ecpsWaitMinutes(state, request.nationalId, step.now);
+  if (wait !== null) {
+    step.feedback('ecps-rate-limited', { minutes: wait });
+    step.audit('authentication', 'failure', 'ecps-rate-limited', {
+      nationalId: request.nationalId,
+      badgeKind: 'ecps',
+      method: 'ecps',
+    });
+    return state;
+  }
   const attemptId = state.nextAttemptId;
   const interaction: Interaction = {
     attemptId,
@@ -54,6 +84,7 @@ export function startEcps(
   });
   return {
     ...state,
+    ecpsRequests: [...state.ecpsRequests, { nationalId: request.nationalId, at: step.now }],
     nextAttemptId: attemptId + 1,
     phase: {
       kind: 'ecps-waiting',

@@ -22,6 +22,8 @@ import {
   type SessionUser,
   type Transition,
 } from './types.js';
+import { ECPS_RATE_WINDOW_MINUTES } from './types.js';
+import { requestBreakGlass } from './break-glass.js';
 import { endEcps, onEcpsResult, startEcps } from './ecps.js';
 import {
   closeRevoked,
@@ -68,41 +70,8 @@ function onLocked(step: Step, state: SessionState, event: SessionEvent): Session
       return onSignInExpiredBackground(step, state, event.personId);
     case 'ecps-requested':
       return startEcps(step, state, event, null);
-    case 'break-glass-requested': {
-      if (!step.policy.breakGlassEnabled) {
-        step.feedback('break-glass-disabled');
-        step.audit('break-glass', 'failure', 'break-glass-disabled', {
-          person: event.person,
-          method: 'break-glass',
-        });
-        return state;
-      }
-      const user: SessionUser = {
-        ...event.person,
-        badgeId: `break-glass:${event.person.personId}`,
-        badgeKind: 'rfid',
-        readerName: 'break-glass',
-        contactCard: false,
-        method: 'break-glass',
-        fullAuthAt: step.now,
-        offline: false,
-      };
-      step.feedback('break-glass', { name: user.displayName, minutes: step.policy.breakGlassMinutes });
-      step.audit('break-glass', 'success', 'break-glass-requested', {
-        detail: event.justification,
-        person: event.person,
-        method: 'break-glass',
-      });
-      // An emergency session is its own, closed at expiry: a suspended one of the same person goes first.
-      const next = closeSuspended(step, state, user.personId, 'break-glass');
-      step.effect({ type: 'open-session', user });
-      step.effect({ type: 'unlock-screen', personId: user.personId });
-      return withPhase(next, {
-        kind: 'break-glass',
-        user,
-        expiresAt: step.now + step.policy.breakGlassMinutes * MINUTE,
-      });
-    }
+    case 'break-glass-requested':
+      return requestBreakGlass(step, state, event.justification);
     // Nothing to lock, cancel or undo; results for attempts already abandoned are ignored.
     case 'badge-removed':
     case 'badge-identified':
@@ -260,8 +229,17 @@ function onInteraction(
       // Someone is signing in with a badge: e-CPS waits until they are done (or cancel).
       step.feedback('busy');
       return state;
-    // Someone is mid-sign-in: the idle timer, an undo or a wake-up does not concern them.
-    case 'inactivity-timeout':
+    case 'inactivity-timeout': {
+      // The session underneath has been idle: it locks now (the host says so once per idle
+      // period, so an abandoned prompt must not swallow it); the prompt goes on over nobody.
+      if (!interaction.over) return state;
+      const locked = lockNow(step, state, interaction.over, 'inactivity', 'locked-inactivity');
+      return withPhase(locked, {
+        kind: kind === 'switching' ? 'identifying' : kind,
+        interaction: { ...interaction, over: null },
+      });
+    }
+    // Someone is mid-sign-in: an undo or a wake-up does not concern them.
     case 'undo':
     case 'power-resume':
     case 'break-glass-requested':
@@ -334,14 +312,19 @@ function onEcpsWaiting(step: Step, state: SessionState, phase: EcpsPhase, event:
       return onSignInExpiredBackground(step, state, event.personId);
     case 'shift-end':
       return onShiftEnd(step, state);
-    // No badge, reader or PIN takes part; the idle timer, an undo or a wake-up concern no one here.
+    // No badge, reader or PIN takes part; an undo or a wake-up concern no one here.
     case 'badge-removed':
     case 'badge-identified':
     case 'badge-unreadable':
     case 'pin-entered':
     case 'pin-cancelled':
+    case 'inactivity-timeout': {
+      // As under a PIN prompt: the idle session underneath locks; the request goes on.
+      if (!interaction.over) return state;
+      const locked = lockNow(step, state, interaction.over, 'inactivity', 'locked-inactivity');
+      return withPhase(locked, { ...phase, interaction: { ...interaction, over: null } });
+    }
     case 'reader-lost':
-    case 'inactivity-timeout':
     case 'undo':
     case 'power-resume':
     case 'break-glass-requested':
@@ -496,7 +479,50 @@ function housekeeping(step: Step, state: SessionState): SessionState {
     next = closeSuspended(step, next, old.user.personId, 'suspended-too-long');
   }
   const live = next.grace.filter((entry) => entry.expiresAt > step.now);
-  return live.length === next.grace.length ? next : { ...next, grace: live };
+  if (live.length !== next.grace.length) next = { ...next, grace: live };
+  return forgetOldLimits(step, next);
+}
+
+/** Drops wrong-PIN counts, e-CPS requests and break-glass requests that no longer count. */
+function forgetOldLimits(step: Step, state: SessionState): SessionState {
+  const { now, policy } = step;
+  const cooldown = policy.pinCooldownMinutes * MINUTE;
+  const pinFailures = state.pinFailures.filter((f) =>
+    f.cooldownUntil === null ? now - f.lastAt < cooldown : f.cooldownUntil > now,
+  );
+  const ecpsRequests = state.ecpsRequests.filter((r) => now - r.at < ECPS_RATE_WINDOW_MINUTES * MINUTE);
+  const breakGlassRequests = state.breakGlassRequests.filter((at) => now - at < 60 * MINUTE);
+  const breakGlassPending =
+    state.breakGlassPending && state.breakGlassPending.until > now ? state.breakGlassPending : null;
+  const same =
+    pinFailures.length === state.pinFailures.length &&
+    ecpsRequests.length === state.ecpsRequests.length &&
+    breakGlassRequests.length === state.breakGlassRequests.length &&
+    breakGlassPending === state.breakGlassPending;
+  return same ? state : { ...state, pinFailures, ecpsRequests, breakGlassRequests, breakGlassPending };
+}
+
+/** The phase's own deadline (prompt, undo window, e-CPS expiry, break-glass end), if it has one. */
+function phaseDeadline(state: SessionState): number | null {
+  const { phase } = state;
+  switch (phase.kind) {
+    case 'identifying':
+    case 'switching':
+    case 'awaiting-pin':
+    case 'authenticating':
+    case 'ecps-waiting':
+      return phase.interaction.deadline;
+    case 'locking':
+      return phase.undoUntil;
+    case 'break-glass':
+      return phase.expiresAt;
+    case 'locked':
+    case 'active':
+    case 'offline-active':
+      return null;
+    default:
+      return missingCase(phase);
+  }
 }
 
 /**
@@ -511,7 +537,19 @@ export function transition(
   wallNow: number = now,
 ): Transition {
   const step = new Step(policy, now, wallNow);
-  const base = housekeeping(step, state);
+  let base = housekeeping(step, state);
+  // A deadline is met whatever the event: a late undo, a PIN typed after its prompt expired or
+  // a tap after the break-glass time finds the window already closed, tick or no tick.
+  const deadline = phaseDeadline(base);
+  if (event.type !== 'tick' && deadline !== null && now >= deadline)
+    base = onPhase(step, base, { type: 'tick' });
+  const next = onPhase(step, base, event);
+  if (next === state && step.effects.length === 0) return unchanged(state);
+  return step.done(next);
+}
+
+/** The event, handled by the switch of the phase the workstation is in. */
+function onPhase(step: Step, base: SessionState, event: SessionEvent): SessionState {
   const { phase } = base;
   let next: SessionState;
   switch (phase.kind) {
@@ -538,8 +576,7 @@ export function transition(
     default:
       return missingCase(phase);
   }
-  if (next === state && step.effects.length === 0) return unchanged(state);
-  return step.done(next);
+  return next;
 }
 
 export type Dispatched = Transition & { readonly rejected: string | null };

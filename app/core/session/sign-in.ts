@@ -10,15 +10,23 @@ import {
   type AuthOutcome,
   type GraceEntry,
   type Interaction,
+  type PinFailures,
   type SessionState,
   type SessionUser,
 } from './types.js';
 import type { Step } from './step.js';
 import { MINUTE, SECOND, activePhase, withPhase } from './step.js';
+import { openBreakGlass } from './break-glass.js';
 import { bringForward, endGrace, graceRetap, setAside, validGrace } from './foreground.js';
 
 export function isCurrent(interaction: Interaction, attemptId: number): boolean {
   return interaction.attemptId === attemptId;
+}
+
+/** The badge's wait after too many wrong PINs here, if it is still waiting. */
+function cooldownOf(state: SessionState, badgeId: string, now: number): number | null {
+  const until = state.pinFailures.find((f) => f.badgeId === badgeId)?.cooldownUntil ?? null;
+  return until !== null && until > now ? until : null;
 }
 
 export function startInteraction(
@@ -26,7 +34,15 @@ export function startInteraction(
   state: SessionState,
   badge: BadgePresentation,
   over: SessionUser | null,
+  breakGlass?: string,
 ): SessionState {
+  const cooldown = cooldownOf(state, badge.badgeId, step.now);
+  if (cooldown !== null) {
+    // Too many wrong PINs with this badge lately: no prompt until the wait is over.
+    step.feedback('too-many-attempts', { minutes: Math.ceil((cooldown - step.now) / MINUTE) });
+    step.audit('authentication', 'failure', 'pin-cooldown', { badgeKind: badge.kind });
+    return state;
+  }
   const interaction: Interaction = {
     attemptId: state.nextAttemptId,
     badge,
@@ -35,6 +51,7 @@ export function startInteraction(
     wrongPins: 0,
     over,
     deadline: step.now + step.policy.authenticationTimeoutSeconds * SECOND,
+    ...(breakGlass === undefined ? {} : { breakGlass }),
   };
   step.feedback(over ? 'switching-user' : 'reading-badge', { previous: over?.displayName ?? '' });
   step.effect({ type: 'identify-badge', attemptId: interaction.attemptId, badge });
@@ -47,6 +64,11 @@ export function startInteraction(
 
 /** A badge presented on a locked workstation. */
 export function tapOnLocked(step: Step, state: SessionState, badge: BadgePresentation): SessionState {
+  const pending = state.breakGlassPending;
+  if (pending && pending.until > step.now) {
+    // A break-glass request waits for its requester: a full sign-in, never a grace re-tap.
+    return startInteraction(step, { ...state, breakGlassPending: null }, badge, null, pending.justification);
+  }
   const entry = validGrace(state, badge.badgeId, step.now);
   if (entry) return graceRetap(step, state, entry, badge, null);
   return startInteraction(step, state, badge, null);
@@ -113,7 +135,13 @@ export function signIn(
       method: user.method,
     });
   }
-  let next = state;
+  let next: SessionState = {
+    ...state,
+    pinFailures: state.pinFailures.filter((f) => f.badgeId !== badge.badgeId),
+  };
+  if (interaction.breakGlass !== undefined && !over) {
+    return openBreakGlass(step, next, person, badge, interaction.breakGlass);
+  }
   if (step.policy.otherTapInEndsGrace) {
     next = endGrace(step, next, (e) => e.person.personId !== person.personId, 'other-person-tap-in');
   }
@@ -139,6 +167,29 @@ export function signIn(
   return bringForward(step, next, user, over ? 'tap-over' : 'tap-in');
 }
 
+/**
+ * One more wrong PIN for the interaction's badge; at the policy's cap the badge must wait. The
+ * cap is local: an IdP without lockout (or a card with a lenient counter) is no excuse for
+ * letting one tap try PIN after PIN.
+ */
+function countWrongPin(
+  step: Step,
+  state: SessionState,
+  interaction: Interaction,
+): { state: SessionState; cooldownUntil: number | null } {
+  const { badgeId } = interaction.badge;
+  const failures = (state.pinFailures.find((f) => f.badgeId === badgeId)?.failures ?? 0) + 1;
+  const cooldownUntil =
+    failures >= step.policy.pinFailuresBeforeCooldown
+      ? step.now + step.policy.pinCooldownMinutes * MINUTE
+      : null;
+  const entry: PinFailures = { badgeId, failures, lastAt: step.now, cooldownUntil };
+  return {
+    state: { ...state, pinFailures: [...state.pinFailures.filter((f) => f.badgeId !== badgeId), entry] },
+    cooldownUntil,
+  };
+}
+
 export function onAuthFailure(
   step: Step,
   state: SessionState,
@@ -156,6 +207,16 @@ export function onAuthFailure(
         step.feedback('card-blocked');
         return leaveInteraction(step, state, interaction);
       }
+      const counted = countWrongPin(step, state, interaction);
+      if (counted.cooldownUntil !== null) {
+        step.feedback('too-many-attempts', { minutes: step.policy.pinCooldownMinutes });
+        step.audit('pin-cooldown', 'failure', 'pin-cooldown', {
+          person: interaction.person,
+          badgeKind: interaction.badge.kind,
+        });
+        return leaveInteraction(step, counted.state, interaction);
+      }
+      state = counted.state;
       step.feedback(triesLeft === 1 ? 'last-try' : 'wrong-pin', { triesLeft: triesLeft ?? '' });
       const retry: Interaction = {
         ...interaction,

@@ -69,7 +69,8 @@ const EXPECTED: Readonly<Record<PhaseKind, Row>> = {
     'pin-entered': 'switching',
     'pin-cancelled': 'active',
     'auth-result': 'switching',
-    'inactivity-timeout': 'switching',
+    // The idle session underneath locks; the prompt goes on as a plain tap-in.
+    'inactivity-timeout': 'identifying',
     undo: 'switching',
     'shift-end': 'switching',
     'reader-lost': 'active',
