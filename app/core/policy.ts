@@ -220,7 +220,7 @@ export const POLICY_SETTINGS = {
   }),
   cardAllowUntrustedChain: flag(false, {
     en: 'Accept CPS cards whose certificate does not chain to a trusted IGC-Santé root. For test benches only: never on a clinical workstation.',
-    fr: "Accepter les cartes CPS dont le certificat ne remonte pas à une racine IGC-Santé de confiance. Bancs de test uniquement : jamais sur un poste clinique.",
+    fr: 'Accepter les cartes CPS dont le certificat ne remonte pas à une racine IGC-Santé de confiance. Bancs de test uniquement : jamais sur un poste clinique.',
   }),
 } as const satisfies Record<string, Setting>;
 
