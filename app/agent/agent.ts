@@ -14,6 +14,7 @@ import { randomInt } from 'node:crypto';
 import { checkPinFormat, zeroize } from '../core/pin.js';
 import { nextShiftBoundary, type Policy } from '../core/policy.js';
 import { TokenVault } from '../adapters/vault/token-vault.js';
+import { ecpsWaitMinutes } from '../core/session/ecps.js';
 import { dispatch as dispatchEvent, nextDeadline } from '../core/session/machine.js';
 import { ECPS_NATIONAL_ID, INITIAL_STATE, type Phase, type SessionEvent } from '../core/session/types.js';
 import type { Agent, AgentAdapters, AgentEvent, AgentOptions } from './agent-api.js';
@@ -199,7 +200,8 @@ export function composeAgent(adapters: AgentAdapters, basePolicy: Policy, option
       await enqueue({ type: 'ecps-requested', nationalId, bindingMessage } satisfies SessionEvent);
       const phase: Phase = context.state.phase;
       if (phase.kind !== 'ecps-waiting' || phase.ecps.bindingMessage !== bindingMessage) {
-        return { accepted: false, problem: 'busy' };
+        const limited = ecpsWaitMinutes(context.state, nationalId, clock.monotonic()) !== null;
+        return { accepted: false, problem: limited ? 'rate-limited' : 'busy' };
       }
       return { accepted: true, attemptId: phase.interaction.attemptId, bindingMessage };
     },

@@ -87,8 +87,37 @@ export async function applyEffects(context: AgentContext, effects: readonly Effe
     }
   }
   // All of a transition's records at once: the sink makes them durable together, in order.
-  await Promise.all(
+  const durable = await Promise.all(
     effects.flatMap((effect) => (effect.type === 'audit' ? [writeAudit(context, effect.record)] : [])),
   );
-  for (const effect of effects) await carryOut(context, effect);
+  const unrecorded = durable.includes(false);
+  const refused = new Set<string>();
+  for (const effect of effects) {
+    const person = unrecorded ? grantsAccessTo(effect) : null;
+    if (person !== null) {
+      // The trail fails closed: an access that cannot be recorded does not happen. Locks,
+      // suspends and closes still go through (a full disk must not keep a session open).
+      refused.add(person);
+      continue;
+    }
+    await carryOut(context, effect);
+  }
+  for (const personId of refused) {
+    adapters.log.error('access refused: the audit trail could not record it', {});
+    context.track(context.enqueue({ type: 'audit-unavailable', personId }));
+  }
+}
+
+/** The person an effect lets in (a session opened, resumed or unlocked), or null. */
+function grantsAccessTo(effect: Effect): string | null {
+  switch (effect.type) {
+    case 'open-session':
+    case 'resume-session':
+      return effect.user.personId;
+    case 'unlock-screen':
+    case 'refresh-tokens':
+      return effect.personId;
+    default:
+      return null;
+  }
 }

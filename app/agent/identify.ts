@@ -4,6 +4,7 @@
  */
 import type { Effect } from '../core/session/types.js';
 import type { AgentContext } from './context.js';
+import { clampTriesLeft } from './sign-in.js';
 
 export async function identify(
   context: AgentContext,
@@ -26,12 +27,18 @@ export async function identify(
   }
   try {
     const card = await adapters.cards.readIdentity(badge.readerName);
+    if (!card.chainValid && !context.policy.cardAllowUntrustedChain) {
+      // A card whose certificate does not chain to a root policy trusts proves nobody.
+      adapters.log.warn('card refused: its certificate chain is not trusted', { reader: badge.readerName });
+      await context.enqueue({ type: 'badge-unreadable', attemptId, reason: 'certificate chain not trusted' });
+      return;
+    }
     knownBadges.set(badge.badgeId, card.person);
     await context.enqueue({
       type: 'badge-identified',
       attemptId,
       person: card.person,
-      pinTriesLeft: card.pinTriesLeft,
+      pinTriesLeft: clampTriesLeft(card.pinTriesLeft),
     });
   } catch (error) {
     adapters.log.warn('card could not be read', { reader: badge.readerName, error: String(error) });

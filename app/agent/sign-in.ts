@@ -40,6 +40,16 @@ const plainAcr = (acr: string | null): string | null =>
 /** The most PIN tries any card or IdP may claim: the session machine accepts no more. */
 export const MAX_TRIES_LEFT = 15;
 
+/**
+ * Tries left as the machine can take them: an IdP or a card answering 20 (or -1, or 2.5) would
+ * have its whole answer refused, and the person left waiting on « Vérification… » until the
+ * timeout. More than any counter has is shown as the most; nonsense as unknown.
+ */
+export function clampTriesLeft(triesLeft: number | null): number | null {
+  if (triesLeft === null || !Number.isInteger(triesLeft)) return null;
+  return Math.min(MAX_TRIES_LEFT, Math.max(0, triesLeft));
+}
+
 function failureOutcome(result: EcpsResult & { ok: false }): AuthOutcome {
   const failure = result.failure;
   switch (failure.reason) {
@@ -50,7 +60,7 @@ function failureOutcome(result: EcpsResult & { ok: false }): AuthOutcome {
     case 'cancelled':
       return { reason: 'timeout' };
     case 'wrong-pin':
-      return { reason: 'wrong-pin', triesLeft: failure.triesLeft };
+      return { reason: 'wrong-pin', triesLeft: clampTriesLeft(failure.triesLeft) };
     case 'too-many-attempts':
       return { reason: 'too-many-attempts', retryAfterSeconds: failure.retryAfterSeconds };
     case 'unknown-badge':
@@ -73,6 +83,12 @@ function outcomeOf(
   if (!personSchema.safeParse(person).success) {
     // The core would refuse this result and leave the person waiting until the deadline.
     context.adapters.log.error('the IdP named a person the workstation cannot show; sign-in refused');
+    return { reason: 'idp-error' };
+  }
+  if (answer.expectedNationalId !== null && person.nationalId !== answer.expectedNationalId) {
+    // The card proved one professional; an IdP that names another is mistaken or lying.
+    context.adapters.log.error("the IdP named someone other than the card's holder; sign-in refused");
+    context.track(context.adapters.idp.revoke(tokens));
     return { reason: 'idp-error' };
   }
   if (answer.badgeId !== null) context.knownBadges.set(answer.badgeId, person);
@@ -168,7 +184,7 @@ async function cardAnswer(
       kind: 'outcome',
       outcome:
         check.reason === 'wrong-pin'
-          ? { reason: 'wrong-pin', triesLeft: check.triesLeft }
+          ? { reason: 'wrong-pin', triesLeft: clampTriesLeft(check.triesLeft) }
           : { reason: check.reason },
     };
   }

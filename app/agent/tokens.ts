@@ -21,10 +21,24 @@ export function keepTokens(
   opened: Promise<void>,
 ): void {
   const { tokens, adapters } = context;
+  // A person signing in again (over their own suspended session, after a lock) replaces the
+  // set kept for them; the replaced grant is ended at the IdP, not left live for nobody. Both
+  // vault operations take their place in the person's order now, before anything later.
+  const replacedSet = tokens.load(personId).catch(() => null);
+  const saved = tokens.save(personId, set, opened);
   context.track(
-    tokens.save(personId, set, opened).catch((error: unknown) => {
-      adapters.log.error('could not keep tokens in the OS vault; they are dropped', { error: String(error) });
-    }),
+    (async () => {
+      const replaced = await replacedSet;
+      try {
+        await saved;
+      } catch (error) {
+        adapters.log.error('could not keep tokens in the OS vault; they are dropped', {
+          error: String(error),
+        });
+        return;
+      }
+      if (replaced && replaced.refreshToken !== set.refreshToken) await adapters.idp.revoke(replaced);
+    })(),
   );
 }
 

@@ -28,6 +28,7 @@ import { endEcps, onEcpsResult, startEcps } from './ecps.js';
 import {
   closeRevoked,
   closeSuspended,
+  endGrace,
   lockOnRequest,
   lockNow,
   onContactCardGone,
@@ -73,6 +74,7 @@ function onLocked(step: Step, state: SessionState, event: SessionEvent): Session
     case 'break-glass-requested':
       return requestBreakGlass(step, state, event.justification);
     // Nothing to lock, cancel or undo; results for attempts already abandoned are ignored.
+    case 'audit-unavailable':
     case 'badge-removed':
     case 'badge-identified':
     case 'badge-unreadable':
@@ -229,11 +231,17 @@ function onInteraction(
       // Someone is signing in with a badge: e-CPS waits until they are done (or cancel).
       step.feedback('busy');
       return state;
-    case 'inactivity-timeout': {
-      // The session underneath has been idle: it locks now (the host says so once per idle
-      // period, so an abandoned prompt must not swallow it); the prompt goes on over nobody.
-      if (!interaction.over) return state;
-      const locked = lockNow(step, state, interaction.over, 'inactivity', 'locked-inactivity');
+    // The session underneath has been idle (the host says so once per idle period, so an
+    // abandoned prompt must not swallow it), or its access could not be recorded: it locks now,
+    // and the prompt goes on over nobody.
+    case 'inactivity-timeout':
+    case 'audit-unavailable': {
+      const { over } = interaction;
+      if (!over || (event.type === 'audit-unavailable' && event.personId !== over.personId)) return state;
+      const locked =
+        event.type === 'inactivity-timeout'
+          ? lockNow(step, state, over, 'inactivity', 'locked-inactivity')
+          : lockNow(step, state, over, 'audit-unavailable', 'audit-unavailable');
       return withPhase(locked, {
         kind: kind === 'switching' ? 'identifying' : kind,
         interaction: { ...interaction, over: null },
@@ -318,10 +326,15 @@ function onEcpsWaiting(step: Step, state: SessionState, phase: EcpsPhase, event:
     case 'badge-unreadable':
     case 'pin-entered':
     case 'pin-cancelled':
-    case 'inactivity-timeout': {
-      // As under a PIN prompt: the idle session underneath locks; the request goes on.
-      if (!interaction.over) return state;
-      const locked = lockNow(step, state, interaction.over, 'inactivity', 'locked-inactivity');
+    case 'inactivity-timeout':
+    case 'audit-unavailable': {
+      // As under a PIN prompt: the session underneath locks; the request goes on.
+      const { over } = interaction;
+      if (!over || (event.type === 'audit-unavailable' && event.personId !== over.personId)) return state;
+      const locked =
+        event.type === 'inactivity-timeout'
+          ? lockNow(step, state, over, 'inactivity', 'locked-inactivity')
+          : lockNow(step, state, over, 'audit-unavailable', 'audit-unavailable');
       return withPhase(locked, { ...phase, interaction: { ...interaction, over: null } });
     }
     case 'reader-lost':
@@ -386,6 +399,13 @@ function onActive(step: Step, state: SessionState, phase: ActivePhase, event: Se
     }
     case 'shift-end':
       return onShiftEnd(step, state);
+    case 'audit-unavailable': {
+      if (event.personId !== user.personId) return state;
+      // The access could not be recorded, so it did not happen: back behind the lock, and no
+      // grace re-tap around it.
+      const locked = lockNow(step, state, user, 'audit-unavailable', 'audit-unavailable');
+      return endGrace(step, locked, (e) => e.person.personId === user.personId, 'audit-unavailable');
+    }
     case 'tick':
       if (phase.kind === 'break-glass' && step.now >= phase.expiresAt) {
         return lockNow(step, state, user, 'break-glass-expired', 'break-glass-ended');
@@ -454,6 +474,7 @@ function onLocking(
       return lockOnRequest(step, state, user, event.type);
     case 'revoked':
     case 'sign-in-expired':
+    case 'audit-unavailable':
       return onActive(step, state, activePhase(user), event);
     case 'shift-end':
       return onShiftEnd(step, state);

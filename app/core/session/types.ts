@@ -235,6 +235,11 @@ export const sessionEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('sign-in-expired'), personId: z.string().min(1).max(256) }).strict(),
   z.object({ type: z.literal('tick') }).strict(),
   /**
+   * The audit trail refused the record of an access to this person's session (a full disk, a
+   * dead store): the agent carried out none of it, and the session goes back behind the lock.
+   */
+  z.object({ type: z.literal('audit-unavailable'), personId: z.string().min(1).max(256) }).strict(),
+  /**
    * A person chose e-CPS and gave their national ID; the agent drew the binding message (two
    * digits, from a cryptographic random source) that the screen shows and the app asks for.
    */

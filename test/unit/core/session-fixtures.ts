@@ -165,6 +165,7 @@ export function eventOf(type: SessionEventType, state: SessionState): SessionEve
       return { type, readerName: ownBadge.readerName };
     case 'revoked':
     case 'sign-in-expired':
+    case 'audit-unavailable':
       return { type, personId: nurse.personId };
     case 'break-glass-requested':
       return { type, justification: 'cardiac arrest, bed 12' };
