@@ -554,9 +554,11 @@ export function transition(
   state: SessionState,
   event: SessionEvent,
   policy: Policy,
-  now: number,
-  wallNow: number = now,
+  givenNow: number,
+  wallNow: number = givenNow,
 ): Transition {
+  // The host's deadline clock is monotonic; should it not be, the machine's own time still is.
+  const now = Math.max(givenNow, state.latestNow);
   const step = new Step(policy, now, wallNow);
   let base = housekeeping(step, state);
   // A deadline is met whatever the event: a late undo, a PIN typed after its prompt expired or
@@ -565,8 +567,10 @@ export function transition(
   if (event.type !== 'tick' && deadline !== null && now >= deadline)
     base = onPhase(step, base, { type: 'tick' });
   const next = onPhase(step, base, event);
-  if (next === state && step.effects.length === 0) return unchanged(state);
-  return step.done(next);
+  // Every event moves the machine's time on, even one that changes nothing else.
+  const moved = next.latestNow === now ? next : { ...next, latestNow: now };
+  if (moved === state && step.effects.length === 0) return unchanged(state);
+  return step.done(moved);
 }
 
 /** The event, handled by the switch of the phase the workstation is in. */

@@ -147,6 +147,11 @@ export interface SessionState {
   /** When break-glass was requested lately (within the hour). */
   readonly breakGlassRequests: readonly number[];
   readonly breakGlassPending: BreakGlassRequest | null;
+  /**
+   * The latest time an event reached the machine at. Time given to the machine never goes
+   * back below it: a clock stepped back cannot reopen a window that was closing.
+   */
+  readonly latestNow: number;
 }
 
 export const INITIAL_STATE: SessionState = Object.freeze({
@@ -158,6 +163,7 @@ export const INITIAL_STATE: SessionState = Object.freeze({
   ecpsRequests: [],
   breakGlassRequests: [],
   breakGlassPending: null,
+  latestNow: 0,
 });
 
 const attemptId = z.number().int().nonnegative();
