@@ -93,6 +93,7 @@ export interface AgentSnapshot {
   readonly at: number;
 }
 
+/** Events other than `state` carry `at`: wall-clock time, for people reading logs. */
 export type AgentEvent =
   | { readonly type: 'state'; readonly snapshot: AgentSnapshot }
   | {

@@ -114,7 +114,7 @@ export function composeAgent(adapters: AgentAdapters, basePolicy: Policy, option
       const result = dispatchEvent(before, event, policy, clock.monotonic(), clock.now());
       if (result.rejected) {
         log.warn('event rejected', { reason: result.rejected });
-        context.emit({ type: 'rejected', reason: result.rejected, at: clock.monotonic() });
+        context.emit({ type: 'rejected', reason: result.rejected, at: clock.now() });
         return;
       }
       context.state = result.state;

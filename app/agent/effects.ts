@@ -82,7 +82,7 @@ export async function applyEffects(context: AgentContext, effects: readonly Effe
         message: effect.message,
         params: effect.params,
         text: formatMessage(catalogue, effect.message, effect.params),
-        at: adapters.clock.monotonic(),
+        at: adapters.clock.now(),
       });
     }
   }

@@ -5,7 +5,7 @@ import type { AgentContext } from './context.js';
 import { readersAfter, setHealth } from './health.js';
 
 export function onSourceEvent(context: AgentContext, event: BadgeSourceEvent): void {
-  const at = context.adapters.clock.monotonic();
+  const at = context.adapters.clock.now();
   const health = (): void =>
     setHealth(context, { ...context.health, readers: readersAfter(context.health, event) });
   switch (event.type) {

@@ -547,8 +547,9 @@ function phaseDeadline(state: SessionState): number | null {
 }
 
 /**
- * The next state and effects for a validated event. `now` is deadline time (a monotonic clock:
- * windows and prompts); `wallNow` is the wall clock, used only to timestamp audit records.
+ * The next state and effects for a validated event. `givenNow` is deadline time (a monotonic
+ * clock: windows and prompts; the machine never lets it go back below the latest it was given);
+ * `wallNow` is the wall clock, used only to timestamp audit records.
  */
 export function transition(
   state: SessionState,
