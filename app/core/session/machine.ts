@@ -95,6 +95,25 @@ function onLocked(step: Step, state: SessionState, event: SessionEvent): Session
   }
 }
 
+/**
+ * The session under a prompt locks when it has been idle (the host says so once per idle period,
+ * so an abandoned prompt must not swallow it) or when its access could not be recorded; the
+ * caller keeps the prompt going over nobody. Null when the event does not concern it.
+ */
+function lockUnderneath(
+  step: Step,
+  state: SessionState,
+  interaction: Interaction,
+  event: Extract<SessionEvent, { type: 'inactivity-timeout' | 'audit-unavailable' }>,
+): SessionState | null {
+  const { over } = interaction;
+  if (!over) return null;
+  if (event.type === 'inactivity-timeout')
+    return lockNow(step, state, over, 'inactivity', 'locked-inactivity');
+  if (event.personId !== over.personId) return null;
+  return lockNow(step, state, over, 'audit-unavailable', 'audit-unavailable');
+}
+
 function onInteraction(
   step: Step,
   state: SessionState,
@@ -236,12 +255,8 @@ function onInteraction(
     // and the prompt goes on over nobody.
     case 'inactivity-timeout':
     case 'audit-unavailable': {
-      const { over } = interaction;
-      if (!over || (event.type === 'audit-unavailable' && event.personId !== over.personId)) return state;
-      const locked =
-        event.type === 'inactivity-timeout'
-          ? lockNow(step, state, over, 'inactivity', 'locked-inactivity')
-          : lockNow(step, state, over, 'audit-unavailable', 'audit-unavailable');
+      const locked = lockUnderneath(step, state, interaction, event);
+      if (!locked) return state;
       return withPhase(locked, {
         kind: kind === 'switching' ? 'identifying' : kind,
         interaction: { ...interaction, over: null },
@@ -320,23 +335,19 @@ function onEcpsWaiting(step: Step, state: SessionState, phase: EcpsPhase, event:
       return onSignInExpiredBackground(step, state, event.personId);
     case 'shift-end':
       return onShiftEnd(step, state);
+    case 'inactivity-timeout':
+    case 'audit-unavailable': {
+      // As under a PIN prompt: the session underneath locks; the request goes on.
+      const locked = lockUnderneath(step, state, interaction, event);
+      if (!locked) return state;
+      return withPhase(locked, { ...phase, interaction: { ...interaction, over: null } });
+    }
     // No badge, reader or PIN takes part; an undo or a wake-up concern no one here.
     case 'badge-removed':
     case 'badge-identified':
     case 'badge-unreadable':
     case 'pin-entered':
     case 'pin-cancelled':
-    case 'inactivity-timeout':
-    case 'audit-unavailable': {
-      // As under a PIN prompt: the session underneath locks; the request goes on.
-      const { over } = interaction;
-      if (!over || (event.type === 'audit-unavailable' && event.personId !== over.personId)) return state;
-      const locked =
-        event.type === 'inactivity-timeout'
-          ? lockNow(step, state, over, 'inactivity', 'locked-inactivity')
-          : lockNow(step, state, over, 'audit-unavailable', 'audit-unavailable');
-      return withPhase(locked, { ...phase, interaction: { ...interaction, over: null } });
-    }
     case 'reader-lost':
     case 'undo':
     case 'power-resume':

@@ -62,6 +62,24 @@ describe('an abandoned tap-over keeps the inactivity lock', () => {
   });
 });
 
+describe('an e-CPS request over a session', () => {
+  it('leaves the session underneath alone on events that do not concern it', () => {
+    const ws = new Bench().signIn(nurseBadge, nurse);
+    ws.send({ type: 'ecps-requested', nationalId: doctor.nationalId!, bindingMessage: '42' });
+    for (const event of [
+      { type: 'badge-removed', badgeId: aideBadge.badgeId, readerName: aideBadge.readerName },
+      { type: 'pin-cancelled', attemptId: 999 },
+      { type: 'audit-unavailable', personId: aide.personId },
+    ] as const) {
+      ws.send(event);
+      expect(ws.phase).toBe('ecps-waiting');
+      expect(effectTypes(ws.last)).toEqual([]);
+    }
+    ws.send({ type: 'ecps-cancelled', attemptId: ws.attempt });
+    expect(ws.who).toBe(nurse.personId);
+  });
+});
+
 describe('deadlines are checked on every event, not only on a tick', () => {
   it('refuses an undo that comes after the undo window, tick or no tick', () => {
     const ws = new Bench().signIn(nurseBadge, nurse).tap(nurseBadge);
