@@ -59,3 +59,23 @@ export function setHealth(context: AgentContext, next: AgentHealth): void {
   context.health = next;
   context.emit({ type: 'state', snapshot: snapshotOf(context) });
 }
+
+/**
+ * Records what a sign-in's outcome says about the IdP, then has the outcome applied: the state
+ * event of the phase it moves to carries the new health (one event, not two); should the phase
+ * stay, the new health gets a state event of its own.
+ */
+export async function applyWithIdpHealth(
+  context: AgentContext,
+  outcome: AuthOutcome,
+  apply: () => Promise<void>,
+): Promise<void> {
+  const before = context.health;
+  const idp = idpAfter(before, outcome);
+  if (idp !== before.idp) context.health = { ...before, idp };
+  const phase = context.state.phase;
+  await apply();
+  if (context.health !== before && context.state.phase === phase) {
+    context.emit({ type: 'state', snapshot: snapshotOf(context) });
+  }
+}

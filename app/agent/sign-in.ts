@@ -11,7 +11,7 @@ import type { EcpsResult } from '../core/ports/identity-provider.js';
 import type { AuthOutcome, Effect } from '../core/session/types.js';
 import type { AgentContext } from './context.js';
 import { deferred } from './context.js';
-import { idpAfter, setHealth } from './health.js';
+import { applyWithIdpHealth } from './health.js';
 import { dropTokensIfUnused, keepTokens } from './tokens.js';
 
 /** What a sign-in method brings back: the IdP's answer, or an outcome decided before asking it. */
@@ -126,9 +126,10 @@ async function concludeSignIn(
     context.adapters.log.error(`${what} failed unexpectedly`, { error: String(error) });
     outcome = { reason: 'idp-error' };
   }
-  setHealth(context, { ...context.health, idp: idpAfter(context.health, outcome) });
   try {
-    await context.enqueue({ type: 'auth-result', attemptId, outcome });
+    await applyWithIdpHealth(context, outcome, () =>
+      context.enqueue({ type: 'auth-result', attemptId, outcome }),
+    );
   } finally {
     applied.resolve();
   }

@@ -216,10 +216,11 @@ describe('releve CLI', () => {
     const records = readFileSync(audit, 'utf8')
       .trim()
       .split('\n')
-      .map((l) => JSON.parse(l) as { action: string; reason: string });
+      .map((l) => JSON.parse(l) as { action: string; reason: string; detail?: string });
     expect(records[1]).toMatchObject({
       action: 'policy-fallback',
-      reason: expect.stringContaining('graceRetapMinutes'),
+      reason: 'policy-invalid',
+      detail: expect.stringContaining('graceRetapMinutes'),
     });
     // The valid setting (locale en) was kept.
     expect(result.stdout).toContain('Welcome Claire Martin');
