@@ -165,7 +165,7 @@ describe('releve CLI', () => {
       .filter((l) => l.type === 'audit')
       .map((l) => l.record as Record<string, string | null>);
     expect(records.map((r) => `${r.action}/${r.outcome}/${r.reason}/${r.displayName ?? '-'}`)).toEqual([
-      'agent-started/info/mode shared-kiosk/-',
+      'agent-started/info/start/-',
       'authentication/failure/wrong-pin/-',
       'authentication/success/tap-in/Claire Martin',
       'session-opened/success/tap-in/Claire Martin',
