@@ -15,7 +15,7 @@
  *   previous person's applications get their profile's switch action (close, log out, hide).
  */
 import { randomInt } from 'node:crypto';
-import type { AuditRecord } from '../core/audit.js';
+import type { AuditReason, AuditRecord } from '../core/audit.js';
 import type { ProfileSet } from '../core/esso/match.js';
 import { StaleProfileTracker, type WindowDescription } from '../core/esso/match.js';
 import { generatePassword } from '../core/esso/password.js';
@@ -270,14 +270,14 @@ export class EssoFollower {
           if (!outcome.ok) throw new Error(outcome.detail);
         }
         if (action !== 'none')
-          await this.audit('esso-switch', 'success', action, person, profile.id, 'switch');
+          await this.audit('esso-switch', 'success', 'switch-done', person, profile.id, 'switch', action);
       } catch (error) {
         this.options.log.warn('eSSO switch action failed', {
           profile: profile.id,
           action,
           error: String(error),
         });
-        await this.audit('esso-switch', 'failure', `${action}-failed`, person, profile.id, 'switch');
+        await this.audit('esso-switch', 'failure', 'switch-failed', person, profile.id, 'switch', action);
       }
     }
   }
@@ -391,7 +391,7 @@ export class EssoFollower {
     });
     const action = source === 'captured' ? 'esso-capture' : 'esso-fill';
     if (!outcome.ok) {
-      await this.audit(action, 'failure', outcome.reason, person, profile.id, screen.id);
+      await this.audit(action, 'failure', 'fill-failed', person, profile.id, screen.id, outcome.reason);
       // The person types it themselves, or retries from Relève's screen: never a silent retry.
       // A window that went away needs nothing from anyone.
       if (outcome.reason !== 'window-gone') this.ask(person, profile, 'fill-failed');
@@ -437,7 +437,15 @@ export class EssoFollower {
       'new-password': newPassword,
     });
     if (!outcome.ok) {
-      await this.audit('esso-password-change', 'failure', outcome.reason, person, profile.id, screen.id);
+      await this.audit(
+        'esso-password-change',
+        'failure',
+        'fill-failed',
+        person,
+        profile.id,
+        screen.id,
+        outcome.reason,
+      );
       return;
     }
     await this.audit('esso-password-change', 'info', 'filled', person, profile.id, screen.id);
@@ -553,10 +561,11 @@ export class EssoFollower {
   private async audit(
     action: AuditRecord['action'],
     outcome: AuditRecord['outcome'],
-    reason: string,
+    reason: AuditReason,
     person: EssoPerson | null,
     application: string,
     screen: string,
+    detail?: string,
   ): Promise<void> {
     const record: AuditRecord = {
       id: this.options.newId(),
@@ -569,6 +578,7 @@ export class EssoFollower {
       badgeKind: null,
       method: null,
       reason,
+      ...(detail === undefined ? {} : { detail }),
       application,
       screen,
       time: new Date(this.options.clock.now()).toISOString(),

@@ -60,7 +60,8 @@ export interface LivePolicyHost {
 async function auditPolicyChange(
   hosted: HostedAgent,
   outcome: 'info' | 'failure',
-  reason: string,
+  reason: 'policy-changed' | 'policy-change-refused',
+  detail: string,
 ): Promise<AuditRecord> {
   const { adapters } = hosted.running;
   const record: AuditRecord = {
@@ -74,6 +75,7 @@ async function auditPolicyChange(
     badgeKind: null,
     method: null,
     reason,
+    detail,
     time: new Date(adapters.clock.now()).toISOString(),
   };
   try {
@@ -103,8 +105,9 @@ export async function hostWithLivePolicy(
   };
   let hosted = await compose(first);
 
-  const audit = async (outcome: 'info' | 'failure', reason: string): Promise<void> => {
-    const record = await auditPolicyChange(hosted, outcome, reason);
+  const audit = async (outcome: 'info' | 'failure', detail: string): Promise<void> => {
+    const reason = outcome === 'info' ? 'policy-changed' : 'policy-change-refused';
+    const record = await auditPolicyChange(hosted, outcome, reason, detail);
     options.onAudit?.(record);
   };
 
@@ -117,7 +120,7 @@ export async function hostWithLivePolicy(
       await hosted.agent.stop();
       await hosted.running.close();
       hosted = await compose(update.load);
-      await audit('info', `policy changed: ${update.changed.join(', ')}`);
+      await audit('info', update.changed.join(', '));
       options.onReplaced?.(hosted);
       await hosted.agent.start();
     });
@@ -130,7 +133,7 @@ export async function hostWithLivePolicy(
         `the changed policy (${update.load.location}) is refused; the policy in force stays:`,
         problems,
       );
-      applying = applying.then(() => audit('failure', `policy change refused: ${problems.join('; ')}`));
+      applying = applying.then(() => audit('failure', problems.join('; ')));
       return;
     }
     options.report(

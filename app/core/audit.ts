@@ -26,8 +26,94 @@ export const AUDIT_ACTIONS = [
   'esso-password-change',
   'esso-switch',
   'esso-profile-stale',
+  'pin-cooldown',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
+
+/**
+ * Why a record was made: a closed list, so that the security officer's queries and the SIEM's
+ * rules can rely on the words. Free text (a justification, a policy problem) goes in `detail`.
+ */
+export const AUDIT_REASONS = [
+  // How a session was entered
+  'tap-in',
+  'tap-over',
+  'ecps-tap-in',
+  'ecps-tap-over',
+  'grace-re-tap',
+  'grace-tap-over',
+  'undo',
+  'no-national-id',
+  // Why a session was locked, suspended or closed, or a grace ended
+  'tap-out',
+  'inactivity',
+  'manual-lock',
+  'power-suspend',
+  'card-removed',
+  'shift-end',
+  'revoked',
+  'sign-in-expired',
+  'other-person-tap-in',
+  'too-many-suspended',
+  'suspended-too-long',
+  'break-glass',
+  'break-glass-ended',
+  'break-glass-expired',
+  'audit-unavailable',
+  // Why a sign-in failed or was abandoned
+  'wrong-pin',
+  'too-many-attempts',
+  'pin-cooldown',
+  'card-blocked',
+  'card-error',
+  'unknown-badge',
+  'badge-unreadable',
+  'idp-unreachable',
+  'idp-error',
+  'timeout',
+  'pin-entry-timeout',
+  'pin-cancelled',
+  'reader-lost',
+  // os-lock: a tap that is not the OS session's owner's (their own session, or refused)
+  'os-session-own',
+  'os-session-not-owner',
+  // e-CPS
+  'ecps-requested',
+  'ecps-requested-over',
+  'ecps-rate-limited',
+  'ecps-cancelled',
+  'ecps-timeout',
+  'ecps-denied',
+  'ecps-expired',
+  'ecps-person-mismatch',
+  'unknown-national-id',
+  'badge-presented',
+  'unexpected-idp-answer',
+  // Break-glass
+  'break-glass-requested',
+  'break-glass-disabled',
+  'break-glass-rate-limited',
+  // Enterprise SSO (the application and screen are fields of their own; `detail` says more)
+  'filled',
+  'accepted',
+  'stored',
+  'deleted-by-person',
+  'rejected-by-application',
+  'vault-unavailable',
+  'left-to-person',
+  'no-screen-matches',
+  'fill-failed',
+  'switch-done',
+  'switch-failed',
+  // Policy changed live, or a change refused
+  'policy-changed',
+  'policy-change-refused',
+  // The agent itself
+  'start',
+  'stop',
+  'policy-invalid',
+] as const;
+export type AuditReason = (typeof AUDIT_REASONS)[number];
 
 export const AUDIT_OUTCOMES = ['success', 'failure', 'cancelled', 'info'] as const;
 export type AuditOutcome = (typeof AUDIT_OUTCOMES)[number];
@@ -43,8 +129,12 @@ export interface AuditDraft {
   readonly workstation: string;
   readonly badgeKind: BadgeKind | null;
   readonly method: AuthMethod | null;
-  /** Why: tap-in, tap-over, wrong-pin, shift-end, inactivity, ... */
-  readonly reason: string;
+  readonly reason: AuditReason;
+  /**
+   * Free text the reason needs: a break-glass justification (sanitised), a policy problem, the
+   * mode the agent started in. Never a secret.
+   */
+  readonly detail?: string;
   /**
    * How the IdP says the person authenticated (its `amr` and `acr` claims), on a successful
    * sign-in when it says: the proof that the access had a second factor.

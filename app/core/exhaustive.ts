@@ -3,5 +3,10 @@
  * is not `never` and the switch stops compiling. At run time (an unvalidated value) it throws.
  */
 export function missingCase(value: never): never {
-  throw new Error(`Unhandled case: ${JSON.stringify(value)}`);
+  throw missingCaseError(value);
+}
+
+/** The same compile-time check where a run-time surprise must be reported, not thrown. */
+export function missingCaseError(value: never): Error {
+  return new Error(`Unhandled case: ${JSON.stringify(value)}`);
 }

@@ -41,6 +41,10 @@ export const MESSAGE_KEYS = [
   'ecps-expired',
   'ecps-unknown',
   'os-session-not-yours',
+  'ecps-rate-limited',
+  'break-glass-tap',
+  'break-glass-rate-limited',
+  'audit-unavailable',
 ] as const;
 
 export type MessageKey = (typeof MESSAGE_KEYS)[number];

@@ -242,6 +242,18 @@ export const POLICY_SETTINGS = {
       fr: "Linux : les uid (comptes du bureau ou du kiosque) dont la barre d'état et le pilote eSSO peuvent se connecter au service Relève ; le noyau dit qui se connecte (SO_PEERCRED). Vide : root seulement.",
     },
   } satisfies StringListSetting,
+  pinFailuresBeforeCooldown: integer(1, 20, 5, 'PINs', {
+    en: 'Wrong PINs in a row for one badge on this workstation before it must wait (a local cap, whatever the IdP or the card counts).',
+    fr: "Codes PIN erronés à la suite pour un badge sur ce poste avant une attente obligatoire (plafond local, quel que soit le décompte de l'IdP ou de la carte).",
+  }),
+  pinCooldownMinutes: integer(1, 120, 5, 'minutes', {
+    en: 'How long a badge waits after too many wrong PINs on this workstation.',
+    fr: 'Attente imposée à un badge après trop de codes PIN erronés sur ce poste.',
+  }),
+  cardAllowUntrustedChain: flag(false, {
+    en: 'Accept CPS cards whose certificate does not chain to a trusted IGC-Santé root. For test benches only: never on a clinical workstation.',
+    fr: 'Accepter les cartes CPS dont le certificat ne remonte pas à une racine IGC-Santé de confiance. Bancs de test uniquement : jamais sur un poste clinique.',
+  }),
 } as const satisfies Record<string, Setting>;
 
 export type PolicyKey = keyof typeof POLICY_SETTINGS;

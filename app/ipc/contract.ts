@@ -86,6 +86,17 @@ export const snapshotSchema = z
       .nullable(),
     suspended: z.array(personViewSchema).max(16),
     readers: z.array(readerViewSchema).max(64),
+    /**
+     * What the workstation can count on: readers `ok`, `none` (never found, or their service is
+     * away) or `lost` (the one in use went away); the IdP `ok`, `unreachable` or `unknown` (not
+     * asked yet). The agent keeps it; the tray and the screens only show it.
+     */
+    health: z
+      .object({
+        readers: z.enum(['ok', 'none', 'lost']),
+        idp: z.enum(['ok', 'unreachable', 'unknown']),
+      })
+      .strict(),
   })
   .strict();
 export type Snapshot = z.infer<typeof snapshotSchema>;
@@ -142,7 +153,8 @@ export const requests = {
   lockNow: { request: none, response: none },
   /**
    * e-CPS (OpenID CIBA): the person's national ID; the answer is the code to show. Fails with
-   * `ecps-not-available` when the IdP offers no e-CPS, `ecps-busy` while another sign-in is under way.
+   * `ecps-not-available` when the IdP offers no e-CPS, `ecps-busy` while another sign-in is under way,
+   * `ecps-rate-limited` after too many requests from this workstation or for this national ID.
    */
   chooseEcps: {
     request: z.object({ nationalId: z.string().regex(NATIONAL_ID_PATTERN) }).strict(),
@@ -188,6 +200,7 @@ export const ERROR_CODES = [
   'pin-not-digits',
   'ecps-not-available',
   'ecps-busy',
+  'ecps-rate-limited',
   'national-id-invalid',
   'internal-error',
 ] as const;

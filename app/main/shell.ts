@@ -25,7 +25,7 @@ import { hardenApp, hardenSession, registerAppScheme, serveAppPages } from './se
 import { ServiceConnection } from './service-client.js';
 import { SHELL_STRINGS } from './strings.js';
 import { AppTray, trayIconBitmap } from './tray.js';
-import { HEALTHY, healthAfterFeedback, healthAfterSource, trayStateOf, type Health } from './tray-state.js';
+import { trayStateOf } from './tray-state.js';
 import { AppWindows, overlayVisible } from './windows.js';
 
 export interface ShellOptions {
@@ -70,6 +70,8 @@ const EMPTY_SNAPSHOT: Snapshot = {
   ecps: null,
   suspended: [],
   readers: [],
+  // Until the service answers, nothing is known of the readers or the IdP.
+  health: { readers: 'none', idp: 'unknown' },
 };
 
 export async function startShell(options: ShellOptions): Promise<Shell> {
@@ -106,7 +108,6 @@ export async function startShell(options: ShellOptions): Promise<Shell> {
     },
   });
 
-  let health: Health = HEALTHY;
   const tray = new AppTray({
     createTray: (icon) => new Tray(icon),
     iconFor: (state) => nativeImage.createFromBitmap(trayIconBitmap(state), { width: 32, height: 32 }),
@@ -133,7 +134,7 @@ export async function startShell(options: ShellOptions): Promise<Shell> {
   });
   const refreshTray = (): void =>
     tray.update({
-      state: trayStateOf(lastSnapshot, health),
+      state: trayStateOf(lastSnapshot),
       signedIn: lastSnapshot.user?.displayName ?? null,
       ecpsOffered: settings.ecpsOffered,
     });
@@ -157,8 +158,6 @@ export async function startShell(options: ShellOptions): Promise<Shell> {
   );
 
   const unsubscribe = service.onEvent((event) => {
-    if (event.name === 'feedback') health = healthAfterFeedback(health, event.payload.message);
-    if (event.name === 'reader') health = healthAfterSource(health, event.payload.available);
     if (event.name === 'state') {
       lastSnapshot = event.payload;
       windows.setVisible(overlayVisible(settings.mode, event.payload.phase));

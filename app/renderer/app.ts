@@ -34,6 +34,7 @@ const EMPTY_SNAPSHOT: Snapshot = {
   ecps: null,
   suspended: [],
   readers: [{ name: '', kind: 'simulated', cardPresent: false }],
+  health: { readers: 'ok', idp: 'unknown' },
 };
 
 export interface AppOptions {
@@ -48,7 +49,6 @@ export class ReleveApp {
   private diagnostics: Diagnostics | null = null;
   private locale: Locale = 'fr';
   private pendingError: ErrorKind | null = null;
-  private readerAvailable = true;
   private route: Route = 'main';
   private feedback: Feedback | null = null;
   /** The PIN typed so far; cleared on submit, cancel and every screen change. */
@@ -90,7 +90,6 @@ export class ReleveApp {
     api.on('state', (snapshot) => this.onState(snapshot));
     api.on('feedback', (feedback) => this.onFeedback(feedback));
     api.on('reader', ({ available }) => {
-      this.readerAvailable = available;
       if (available && this.pendingError === 'readerMissing') this.pendingError = null;
       this.render();
     });
@@ -148,7 +147,6 @@ export class ReleveApp {
       snapshot: this.snapshot,
       pendingError: this.pendingError,
       route: this.route,
-      readerAvailable: this.readerAvailable,
     });
   }
 

@@ -17,7 +17,8 @@ export type ErrorKind =
   | 'timeout'
   | 'ecpsDenied'
   | 'ecpsExpired'
-  | 'ecpsUnknown';
+  | 'ecpsUnknown'
+  | 'auditUnavailable';
 
 /** Feedback messages that end an attempt with something the clinician must act on. */
 const ERROR_MESSAGES: Readonly<Record<string, ErrorKind>> = {
@@ -30,6 +31,9 @@ const ERROR_MESSAGES: Readonly<Record<string, ErrorKind>> = {
   'badge-unreadable': 'badgeUnreadable',
   'card-error': 'badgeUnreadable',
   'card-removed': 'badgeUnreadable',
+  'audit-unavailable': 'auditUnavailable',
+  'ecps-rate-limited': 'tooManyAttempts',
+  'break-glass-rate-limited': 'tooManyAttempts',
   timeout: 'timeout',
   'ecps-denied': 'ecpsDenied',
   'ecps-expired': 'ecpsExpired',
@@ -66,17 +70,17 @@ export interface ViewInput {
   /** The last error feedback not yet dismissed, kept only while the workstation is locked. */
   readonly pendingError: ErrorKind | null;
   readonly route: Route;
-  /** False after the reader layer reported its last reader gone, until one comes back. */
-  readonly readerAvailable: boolean;
 }
 
-export function screenFor({ snapshot, pendingError, route, readerAvailable }: ViewInput): Screen {
+export function screenFor({ snapshot, pendingError, route }: ViewInput): Screen {
   if (route === 'diagnostics') return { kind: 'diagnostics' };
   switch (snapshot.phase) {
     case 'locked':
       // e-CPS needs no reader: it stays open to someone who chose it while the reader is away.
       if (route === 'ecps') return { kind: 'ecps' };
-      if (!readerAvailable || snapshot.readers.length === 0) return { kind: 'error', error: 'readerMissing' };
+      if (snapshot.health.readers !== 'ok' || snapshot.readers.length === 0) {
+        return { kind: 'error', error: 'readerMissing' };
+      }
       if (pendingError) return { kind: 'error', error: pendingError };
       return { kind: 'lock' };
     case 'identifying':
@@ -109,7 +113,8 @@ export function errorAfterFeedback(previous: ErrorKind | null, feedback: Feedbac
 
 /**
  * Digits typed on a pad (the PIN, the national ID): at most `max`, with the note the pad shows
- * under them. Clearing overwrites the digits before dropping them (a PIN must not linger).
+ * under them. Clearing drops the references to the digits at once; the strings themselves
+ * cannot be wiped (JS strings are immutable) and go with the garbage collector.
  */
 export class DigitEntry {
   digits: string[] = [];

@@ -72,6 +72,7 @@ export interface UiStrings {
     readonly ecpsDenied: ErrorText;
     readonly ecpsExpired: ErrorText;
     readonly ecpsUnknown: ErrorText;
+    readonly auditUnavailable: ErrorText;
     readonly generic: ErrorText;
   };
   readonly supportHint: (workstation: string) => string;
@@ -195,6 +196,11 @@ const fr: UiStrings = {
       title: 'Numéro RPPS inconnu',
       action: "Aucun compte n'est relié à ce numéro. Vérifiez-le, ou appelez le support informatique.",
     },
+    auditUnavailable: {
+      title: "Journal d'audit indisponible",
+      action:
+        "Aucun accès n'est possible tant que le journal ne peut pas être écrit. Prévenez le support informatique.",
+    },
     generic: {
       title: 'Connexion impossible',
       action: 'Badgez à nouveau ; si cela se répète, prévenez le support.',
@@ -317,6 +323,10 @@ const en: UiStrings = {
     ecpsUnknown: {
       title: 'Unknown RPPS number',
       action: 'No account is linked to this number. Check it, or call IT support.',
+    },
+    auditUnavailable: {
+      title: 'Audit trail unavailable',
+      action: 'No access is possible until the trail can be written again. Tell IT support.',
     },
     generic: { title: 'Sign-in failed', action: 'Tap again; if it happens again, tell IT support.' },
   },

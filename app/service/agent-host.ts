@@ -35,6 +35,7 @@ export function toSnapshot(snapshot: AgentSnapshot): Snapshot {
           },
     suspended: [...snapshot.suspended],
     readers: snapshot.readers.map((reader) => ({ ...reader })),
+    health: { readers: snapshot.health.readers, idp: snapshot.health.idp },
   };
 }
 
@@ -126,6 +127,8 @@ export function createRequestHandlers(agent: Agent, info: HostInfo, hooks: HostH
           return { ok: false, code: 'ecps-not-available' };
         case 'busy':
           return { ok: false, code: 'ecps-busy' };
+        case 'rate-limited':
+          return { ok: false, code: 'ecps-rate-limited' };
         case 'invalid-national-id':
           return { ok: false, code: 'national-id-invalid' };
       }

@@ -1,9 +1,20 @@
 import type { Clock } from '../../core/ports/index.js';
 
-/** Wall-clock time with timers that survive long waits (setTimeout caps at ~24.8 days). */
+/**
+ * The machine's clocks: `Date.now()` for the wall, `performance.now()` (monotonic, not stepped
+ * by NTP or an administrator) for deadlines. The monotonic clock starts at the wall time of
+ * construction, so its values read as dates in logs, but it never follows a step of the wall.
+ * Timers survive long waits (setTimeout caps at ~24.8 days).
+ */
 export class SystemClock implements Clock {
+  private readonly origin = Date.now() - performance.now();
+
   now(): number {
     return Date.now();
+  }
+
+  monotonic(): number {
+    return this.origin + performance.now();
   }
 
   utcOffsetMinutes(at: number): number {
@@ -15,7 +26,7 @@ export class SystemClock implements Clock {
     let handle: ReturnType<typeof setTimeout> | null = null;
     let cancelled = false;
     const arm = (): void => {
-      const delay = at - Date.now();
+      const delay = at - this.monotonic();
       if (delay <= 0) {
         handle = null;
         if (!cancelled) callback();

@@ -4,7 +4,7 @@
  * and effects are produced only by the machine itself.
  */
 import { z } from 'zod';
-import type { AuditDraft } from '../audit.js';
+import type { AuditDraft, AuditReason } from '../audit.js';
 import {
   badgePresentationSchema,
   personSchema,
@@ -55,6 +55,27 @@ export interface Interaction {
   readonly over: SessionUser | null;
   /** When this step gives up on its own (PIN not typed, card or IdP not answering). */
   readonly deadline: number;
+  /**
+   * Set when this sign-in answers a break-glass request: the (sanitised) justification. A
+   * successful second factor then opens an emergency session for the person it proved.
+   */
+  readonly breakGlass?: string;
+}
+
+/** Wrong PINs for one badge on this workstation, and the wait they earned. */
+export interface PinFailures {
+  readonly badgeId: string;
+  readonly failures: number;
+  readonly lastAt: number;
+  /** Until when the badge may not be used here; null while under the cap. */
+  readonly cooldownUntil: number | null;
+}
+
+/** A break-glass request waiting for its requester to sign in. */
+export interface BreakGlassRequest {
+  readonly justification: string;
+  /** The requester must tap before this; then the request lapses. */
+  readonly until: number;
 }
 
 /** An e-CPS sign-in waiting for the person's approval in their app (OpenID CIBA, poll mode). */
@@ -73,6 +94,18 @@ export const ECPS_BINDING_MESSAGE = /^[0-9]{2}$/;
 export const ECPS_REQUEST_SECONDS = 120;
 /** The reader name e-CPS interactions carry: there is no reader, and no real reader bears it. */
 export const ECPS_READER = 'e-CPS';
+/**
+ * e-CPS rate limits. Each request pushes a notification to someone's phone, and the RPPS
+ * numbers are public: without a cap, a lock screen sprays any professional with pushes. Fixed
+ * here rather than in policy: no site needs more, and a cap IT could raise is a cap an attacker
+ * only has to find raised. A person retrying a missed push needs two or three; a busy
+ * workstation sees a handful of e-CPS sign-ins in ten minutes.
+ */
+export const ECPS_RATE_WINDOW_MINUTES = 10;
+export const ECPS_REQUESTS_PER_NATIONAL_ID = 3;
+export const ECPS_REQUESTS_PER_WORKSTATION = 10;
+/** Break-glass requests one workstation accepts per hour (each one is reviewed by a person). */
+export const BREAK_GLASS_REQUESTS_PER_HOUR = 3;
 
 export type Phase =
   | { readonly kind: 'locked' }
@@ -107,6 +140,18 @@ export interface SessionState {
   readonly grace: readonly GraceEntry[];
   /** Source of attempt IDs: a result for an abandoned attempt must never be applied. */
   readonly nextAttemptId: number;
+  /** Wrong PINs per badge, for the local cap (whatever the IdP or the card counts). */
+  readonly pinFailures: readonly PinFailures[];
+  /** e-CPS requests made lately (within the rate window), for the rate limits. */
+  readonly ecpsRequests: readonly { readonly nationalId: string; readonly at: number }[];
+  /** When break-glass was requested lately (within the hour). */
+  readonly breakGlassRequests: readonly number[];
+  readonly breakGlassPending: BreakGlassRequest | null;
+  /**
+   * The latest time an event reached the machine at. Time given to the machine never goes
+   * back below it: a clock stepped back cannot reopen a window that was closing.
+   */
+  readonly latestNow: number;
 }
 
 export const INITIAL_STATE: SessionState = Object.freeze({
@@ -114,6 +159,11 @@ export const INITIAL_STATE: SessionState = Object.freeze({
   suspended: [],
   grace: [],
   nextAttemptId: 1,
+  pinFailures: [],
+  ecpsRequests: [],
+  breakGlassRequests: [],
+  breakGlassPending: null,
+  latestNow: 0,
 });
 
 const attemptId = z.number().int().nonnegative();
@@ -191,6 +241,11 @@ export const sessionEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('sign-in-expired'), personId: z.string().min(1).max(256) }).strict(),
   z.object({ type: z.literal('tick') }).strict(),
   /**
+   * The audit trail refused the record of an access to this person's session (a full disk, a
+   * dead store): the agent carried out none of it, and the session goes back behind the lock.
+   */
+  z.object({ type: z.literal('audit-unavailable'), personId: z.string().min(1).max(256) }).strict(),
+  /**
    * A person chose e-CPS and gave their national ID; the agent drew the binding message (two
    * digits, from a cryptographic random source) that the screen shows and the app asks for.
    */
@@ -203,10 +258,13 @@ export const sessionEventSchema = z.discriminatedUnion('type', [
     .strict(),
   /** The person gave up waiting for the e-CPS app (the screen's Cancel). */
   z.object({ type: z.literal('ecps-cancelled'), attemptId }).strict(),
+  /**
+   * Someone asks for emergency access, with a justification. Nobody is named: the next sign-in
+   * on this workstation (badge or card + PIN) says who, and opens the emergency session.
+   */
   z
     .object({
       type: z.literal('break-glass-requested'),
-      person: personSchema,
       justification: z.string().min(3).max(500),
     })
     .strict(),
@@ -249,7 +307,7 @@ export type Effect =
   | { readonly type: 'open-session'; readonly user: SessionUser }
   | { readonly type: 'resume-session'; readonly user: SessionUser }
   | { readonly type: 'suspend-session'; readonly personId: string }
-  | { readonly type: 'close-session'; readonly personId: string; readonly reason: string }
+  | { readonly type: 'close-session'; readonly personId: string; readonly reason: AuditReason }
   | { readonly type: 'lock-screen' }
   | { readonly type: 'unlock-screen'; readonly personId: string }
   /** After a grace re-tap: renew the person's tokens in the background. */

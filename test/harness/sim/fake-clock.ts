@@ -1,9 +1,14 @@
 import type { Clock } from '../../../app/core/ports/index.js';
 
-/** A clock that moves only when told to: timeouts are tested by advancing it, never by sleeping. */
+/**
+ * A clock that moves only when told to: timeouts are tested by advancing it, never by sleeping.
+ * `advance` moves both clocks; `stepWall` moves only the wall clock, as NTP or an administrator
+ * setting the date would.
+ */
 export class FakeClock implements Clock {
   private timers: { at: number; callback: () => void; id: number }[] = [];
   private nextId = 1;
+  private wallOffset = 0;
 
   constructor(
     private current = Date.UTC(2026, 10, 23, 6, 0, 0),
@@ -11,6 +16,10 @@ export class FakeClock implements Clock {
   ) {}
 
   now(): number {
+    return this.current + this.wallOffset;
+  }
+
+  monotonic(): number {
     return this.current;
   }
 
@@ -24,6 +33,11 @@ export class FakeClock implements Clock {
     return () => {
       this.timers = this.timers.filter((t) => t.id !== id);
     };
+  }
+
+  /** Sets the wall clock forward (positive) or back (negative); deadlines do not follow. */
+  stepWall(ms: number): void {
+    this.wallOffset += ms;
   }
 
   /** Moves time forward, firing due timers in order (each at its own time). */

@@ -166,7 +166,7 @@ describe('releve CLI', () => {
       .filter((l) => l.type === 'audit')
       .map((l) => l.record as Record<string, string | null>);
     expect(records.map((r) => `${r.action}/${r.outcome}/${r.reason}/${r.displayName ?? '-'}`)).toEqual([
-      'agent-started/info/mode shared-kiosk/-',
+      'agent-started/info/start/-',
       'authentication/failure/wrong-pin/-',
       'authentication/success/tap-in/Claire Martin',
       'session-opened/success/tap-in/Claire Martin',
@@ -217,10 +217,11 @@ describe('releve CLI', () => {
     const records = readFileSync(audit, 'utf8')
       .trim()
       .split('\n')
-      .map((l) => JSON.parse(l) as { action: string; reason: string });
+      .map((l) => JSON.parse(l) as { action: string; reason: string; detail?: string });
     expect(records[1]).toMatchObject({
       action: 'policy-fallback',
-      reason: expect.stringContaining('graceRetapMinutes'),
+      reason: 'policy-invalid',
+      detail: expect.stringContaining('graceRetapMinutes'),
     });
     // The valid setting (locale en) was kept.
     expect(result.stdout).toContain('Welcome Claire Martin');

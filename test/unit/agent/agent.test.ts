@@ -10,34 +10,12 @@ import {
 import { loadCatalogue } from '../../../app/agent/resources.js';
 import type { AuditRecord } from '../../../app/core/audit.js';
 import { DEFAULT_POLICY, type Policy } from '../../../app/core/policy.js';
-import type { AuditSink } from '../../../app/core/ports/index.js';
 import { DOCTOR, NURSE } from '../../harness/people.js';
 import { typePin } from '../../harness/scenarios.js';
 import { FakeCpsCard } from '../../harness/sim/fake-card.js';
 import { SimulatedIdp } from '../../harness/sim/simulated-idp.js';
 import { createSimWorld, simulatedAdapters, type SimWorld } from '../../harness/sim/world.js';
-
-async function startAgent(
-  policy: Policy = DEFAULT_POLICY,
-  tweak: (world: SimWorld) => void = () => undefined,
-  options: { audit?: AuditSink; problems?: { field: string; message: string }[] } = {},
-): Promise<{ agent: Agent; world: SimWorld; events: AgentEvent[] }> {
-  const world = createSimWorld();
-  tweak(world);
-  const running = await simulatedAdapters(world, null)(policy, { auditFile: null });
-  const adapters = options.audit ? { ...running.adapters, audit: options.audit } : running.adapters;
-  const agent = composeAgent(adapters, policy, {
-    catalogue: loadCatalogue(policy.locale),
-    policyProblems: options.problems ?? [],
-  });
-  const events: AgentEvent[] = [];
-  agent.subscribe((event) => events.push(event));
-  await agent.start();
-  return { agent, world, events };
-}
-
-const texts = (events: AgentEvent[]): string[] =>
-  events.flatMap((e) => (e.type === 'feedback' ? [e.text] : []));
+import { startAgent, texts } from './start-agent.js';
 
 describe('agent', () => {
   it('signs a nurse in with badge + PIN and keeps her tokens only in the vault', async () => {
@@ -119,6 +97,46 @@ describe('agent', () => {
     expect(log.indexOf('audit authentication success')).toBeLessThan(log.indexOf(`unlock ${NURSE.personId}`));
   });
 
+  it('closes the undo window on time even when the wall clock is set back', async () => {
+    const { agent, world } = await startAgent();
+    world.reader.tap(NURSE.badgeUid);
+    await typePin(agent, NURSE.pin);
+    await agent.idle();
+    world.reader.tap(NURSE.badgeUid);
+    await agent.idle();
+    expect(agent.snapshot().phase).toBe('locking');
+    // NTP (or anyone with the date command) steps the wall clock back an hour.
+    world.clock.stepWall(-3_600_000);
+    world.clock.advance((DEFAULT_POLICY.tapOutUndoSeconds + 1) * 1000);
+    await agent.idle();
+    expect(agent.snapshot().phase).toBe('locked');
+    await agent.undo();
+    expect(agent.snapshot().phase).toBe('locked');
+    await agent.stop();
+  });
+
+  it('keeps reader and IdP health in its snapshot, for the tray and the screens', async () => {
+    const { agent, world, events } = await startAgent();
+    expect(agent.snapshot().health).toEqual({ readers: 'ok', idp: 'unknown' });
+    world.idp.reachable = false;
+    world.reader.tap(NURSE.badgeUid);
+    await typePin(agent, NURSE.pin);
+    await agent.idle();
+    expect(agent.snapshot().health.idp).toBe('unreachable');
+    // The change reached subscribers as a state event, not only as a feedback message.
+    const states = events.flatMap((e) => (e.type === 'state' ? [e.snapshot.health.idp] : []));
+    expect(states).toContain('unreachable');
+    world.idp.reachable = true;
+    world.reader.tap(NURSE.badgeUid);
+    await typePin(agent, NURSE.pin);
+    await agent.idle();
+    expect(agent.snapshot().health).toEqual({ readers: 'ok', idp: 'ok' });
+    world.reader.unplug();
+    await agent.idle();
+    expect(agent.snapshot().health.readers).toBe('lost');
+    await agent.stop();
+  });
+
   it('audits each policy problem it fell back on, at start', async () => {
     const records: AuditRecord[] = [];
     const { agent } = await startAgent(DEFAULT_POLICY, () => undefined, {
@@ -132,7 +150,8 @@ describe('agent', () => {
     });
     await agent.stop();
     expect(records.map((r) => r.action)).toEqual(['agent-started', 'policy-fallback', 'agent-stopped']);
-    expect(records[1]?.reason).toMatch(/graceRetapMinutes/);
+    expect(records[1]?.reason).toBe('policy-invalid');
+    expect(records[1]?.detail).toMatch(/graceRetapMinutes/);
     expect(
       records.every((r) => r.workstation === 'POSTE-SIM-01' && typeof r.id === 'string' && r.id.length > 0),
     ).toBe(true);

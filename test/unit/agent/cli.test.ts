@@ -48,10 +48,16 @@ const audits = (run: Run): string[] =>
   run.out
     .map(
       (line) =>
-        JSON.parse(line) as { type: string; record?: { action: string; outcome: string; reason: string } },
+        JSON.parse(line) as {
+          type: string;
+          record?: { action: string; outcome: string; reason: string; detail?: string };
+        },
     )
     .filter((line) => line.type === 'audit')
-    .map((line) => `${line.record!.action}/${line.record!.outcome}/${line.record!.reason}`);
+    .map(
+      (line) =>
+        `${line.record!.action}/${line.record!.outcome}/${line.record!.reason}${line.record!.detail ? `: ${line.record!.detail}` : ''}`,
+    );
 
 describe('releve agent and a changing policy', () => {
   it('applies a change at once on a locked workstation, audited, each invalid setting on its default', async () => {
@@ -66,7 +72,7 @@ describe('releve agent and a changing policy', () => {
     expect(audits(run)).toEqual([
       'agent-started/info/mode shared-kiosk',
       'agent-stopped/info/stop',
-      'policy-changed/info/policy changed: locale',
+      'policy-changed/info/policy-changed: locale',
       'agent-started/info/mode shared-kiosk',
       expect.stringMatching(/^policy-fallback\/info\/graceRetapMinutes: must be an integer/),
       'agent-stopped/info/stop',
@@ -92,7 +98,7 @@ describe('releve agent and a changing policy', () => {
       'policy changed (tapOutUndoSeconds); it applies once the workstation is locked with no suspended session',
     );
     const trail = audits(run);
-    expect(trail.indexOf('policy-changed/info/policy changed: tapOutUndoSeconds')).toBeGreaterThan(
+    expect(trail.indexOf('policy-changed/info/policy-changed: tapOutUndoSeconds')).toBeGreaterThan(
       trail.findIndex((a) => a.startsWith('session-closed')),
     );
   });
@@ -106,7 +112,7 @@ describe('releve agent and a changing policy', () => {
     expect(audits(run)).toEqual([
       'agent-started/info/mode shared-kiosk',
       expect.stringMatching(
-        /^policy-changed\/failure\/policy change refused: inactivityLockMinutes: must be/,
+        /^policy-changed\/failure\/policy-change-refused: inactivityLockMinutes: must be/,
       ),
       'agent-stopped/info/stop',
     ]);

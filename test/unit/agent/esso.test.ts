@@ -143,7 +143,8 @@ describe('eSSO follower', () => {
     );
     expect(t.esso().find((r) => r.action === 'esso-fill')).toMatchObject({
       outcome: 'failure',
-      reason: 'focus-lost',
+      reason: 'fill-failed',
+      detail: 'focus-lost',
     });
   });
 
@@ -185,7 +186,8 @@ describe('eSSO follower', () => {
     expect(t.driver.closed).toEqual(['7']);
     expect(t.esso().at(-1)).toMatchObject({
       action: 'esso-switch',
-      reason: 'close',
+      reason: 'switch-done',
+      detail: 'close',
       personId: NURSE.personId,
     });
   });

@@ -1,8 +1,10 @@
 /** Representative states and events for the session machine's tests. */
 import type { BadgePresentation, Person } from '../../../app/core/identity.js';
 import { DEFAULT_POLICY, type Policy } from '../../../app/core/policy.js';
+import { foregroundUser, transition } from '../../../app/core/session/machine.js';
 import {
   INITIAL_STATE,
+  type AuthOutcome,
   type Effect,
   type EffectType,
   type Interaction,
@@ -163,9 +165,10 @@ export function eventOf(type: SessionEventType, state: SessionState): SessionEve
       return { type, readerName: ownBadge.readerName };
     case 'revoked':
     case 'sign-in-expired':
+    case 'audit-unavailable':
       return { type, personId: nurse.personId };
     case 'break-glass-requested':
-      return { type, person: aide, justification: 'cardiac arrest, bed 12' };
+      return { type, justification: 'cardiac arrest, bed 12' };
     case 'ecps-requested':
       return { type, nationalId: DOCTOR.nationalId!, bindingMessage: '42' };
     case 'ecps-cancelled':
@@ -204,4 +207,69 @@ export function audits(
 
 export function feedbacks(effects: readonly Effect[]): string[] {
   return effects.flatMap((e) => (e.type === 'feedback' ? [e.message] : []));
+}
+
+/** A workstation driven event by event through the pure machine, with a hand-moved clock. */
+export class Bench {
+  state: SessionState = INITIAL_STATE;
+  now = T0;
+  effects: Effect[] = [];
+  last: readonly Effect[] = [];
+
+  constructor(readonly policy: Policy = POLICY) {}
+
+  send(event: SessionEvent): this {
+    const result = transition(this.state, event, this.policy, this.now);
+    this.state = result.state;
+    this.last = result.effects;
+    this.effects.push(...result.effects);
+    return this;
+  }
+
+  at(minutesAfterStart: number): this {
+    this.now = T0 + minutesAfterStart * 60_000;
+    return this;
+  }
+
+  get attempt(): number {
+    const phase = this.state.phase;
+    if (!('interaction' in phase)) throw new Error(`no interaction in ${phase.kind}`);
+    return phase.interaction.attemptId;
+  }
+
+  tap(badge: BadgePresentation): this {
+    return this.send({ type: 'badge-presented', badge });
+  }
+
+  /** The full badge + PIN sign-in of `person`, as the agent would report it. */
+  signIn(badge: BadgePresentation, person: Person, fromCard: Person | null = null): this {
+    this.tap(badge);
+    if (this.state.phase.kind === 'identifying' || this.state.phase.kind === 'switching') {
+      this.send({
+        type: 'badge-identified',
+        attemptId: this.attempt,
+        person: fromCard,
+        pinTriesLeft: fromCard ? 3 : null,
+      });
+    }
+    this.send({ type: 'pin-entered', attemptId: this.attempt });
+    return this.result({
+      reason: 'ok',
+      person,
+      method: badge.kind === 'cps-card' ? 'card-pin' : 'badge-pin',
+      offline: false,
+    });
+  }
+
+  result(outcome: AuthOutcome): this {
+    return this.send({ type: 'auth-result', attemptId: this.attempt, outcome });
+  }
+
+  get phase(): string {
+    return this.state.phase.kind;
+  }
+
+  get who(): string | null {
+    return foregroundUser(this.state)?.personId ?? null;
+  }
 }

@@ -35,6 +35,7 @@ const EXPECTED: Readonly<Record<PhaseKind, Row>> = {
     revoked: 'locked',
     'sign-in-expired': 'locked',
     tick: 'locked',
+    'audit-unavailable': 'locked',
     'break-glass-requested': 'locked', // disabled by default policy
     'ecps-requested': 'ecps-waiting', // the e-CPS request goes to the person's app
     'ecps-cancelled': 'locked',
@@ -57,6 +58,7 @@ const EXPECTED: Readonly<Record<PhaseKind, Row>> = {
     revoked: 'identifying',
     'sign-in-expired': 'identifying',
     tick: 'identifying',
+    'audit-unavailable': 'identifying',
     'break-glass-requested': 'identifying',
     'ecps-requested': 'identifying', // "busy": a badge sign-in is under way
     'ecps-cancelled': 'identifying',
@@ -69,7 +71,8 @@ const EXPECTED: Readonly<Record<PhaseKind, Row>> = {
     'pin-entered': 'switching',
     'pin-cancelled': 'active',
     'auth-result': 'switching',
-    'inactivity-timeout': 'switching',
+    // The idle session underneath locks; the prompt goes on as a plain tap-in.
+    'inactivity-timeout': 'identifying',
     undo: 'switching',
     'shift-end': 'switching',
     'reader-lost': 'active',
@@ -79,6 +82,7 @@ const EXPECTED: Readonly<Record<PhaseKind, Row>> = {
     revoked: 'identifying', // the nurse's session underneath is closed; the newcomer goes on
     'sign-in-expired': 'switching', // the nurse underneath will need her PIN; the newcomer goes on
     tick: 'switching',
+    'audit-unavailable': 'identifying',
     'break-glass-requested': 'switching',
     'ecps-requested': 'switching',
     'ecps-cancelled': 'switching',
@@ -101,6 +105,7 @@ const EXPECTED: Readonly<Record<PhaseKind, Row>> = {
     revoked: 'awaiting-pin',
     'sign-in-expired': 'awaiting-pin',
     tick: 'awaiting-pin',
+    'audit-unavailable': 'awaiting-pin',
     'break-glass-requested': 'awaiting-pin',
     'ecps-requested': 'awaiting-pin',
     'ecps-cancelled': 'awaiting-pin',
@@ -123,6 +128,7 @@ const EXPECTED: Readonly<Record<PhaseKind, Row>> = {
     revoked: 'authenticating',
     'sign-in-expired': 'authenticating',
     tick: 'authenticating',
+    'audit-unavailable': 'authenticating',
     'break-glass-requested': 'authenticating',
     'ecps-requested': 'authenticating',
     'ecps-cancelled': 'authenticating',
@@ -145,6 +151,7 @@ const EXPECTED: Readonly<Record<PhaseKind, Row>> = {
     revoked: 'ecps-waiting',
     'sign-in-expired': 'ecps-waiting',
     tick: 'ecps-waiting', // before the request expires
+    'audit-unavailable': 'ecps-waiting',
     'break-glass-requested': 'ecps-waiting',
     'ecps-requested': 'ecps-waiting', // never two e-CPS requests at once
     'ecps-cancelled': 'locked',
@@ -167,6 +174,7 @@ const EXPECTED: Readonly<Record<PhaseKind, Row>> = {
     revoked: 'locked',
     'sign-in-expired': 'locked', // the IdP refused the refresh: locked, session kept, PIN asked next
     tick: 'active',
+    'audit-unavailable': 'locked',
     'break-glass-requested': 'active',
     'ecps-requested': 'ecps-waiting', // an e-CPS tap-over: the nurse stays underneath until approval
     'ecps-cancelled': 'active',
@@ -189,6 +197,7 @@ const EXPECTED: Readonly<Record<PhaseKind, Row>> = {
     revoked: 'locked',
     'sign-in-expired': 'locked',
     tick: 'offline-active',
+    'audit-unavailable': 'locked',
     'break-glass-requested': 'offline-active',
     'ecps-requested': 'ecps-waiting',
     'ecps-cancelled': 'offline-active',
@@ -211,6 +220,7 @@ const EXPECTED: Readonly<Record<PhaseKind, Row>> = {
     revoked: 'locked',
     'sign-in-expired': 'locked',
     tick: 'locking', // before the end of the undo window
+    'audit-unavailable': 'locked',
     'break-glass-requested': 'locking',
     'ecps-requested': 'ecps-waiting', // the tap-out is committed, then the e-CPS request goes
     'ecps-cancelled': 'locking',
@@ -233,6 +243,7 @@ const EXPECTED: Readonly<Record<PhaseKind, Row>> = {
     revoked: 'break-glass', // revocation concerns the nurse, not the emergency user
     'sign-in-expired': 'break-glass', // an emergency access is bound by its own time limit
     tick: 'break-glass',
+    'audit-unavailable': 'break-glass',
     'break-glass-requested': 'break-glass',
     'ecps-requested': 'ecps-waiting', // normal access resumes: the emergency session ends
     'ecps-cancelled': 'break-glass',
@@ -256,10 +267,10 @@ const AFTER_DEADLINE: Readonly<Record<PhaseKind, PhaseKind>> = {
 describe('session machine: every (phase, event) pair', () => {
   const pairs = PHASE_KINDS.flatMap((phase) => SESSION_EVENT_TYPES.map((event) => [phase, event] as const));
 
-  it('covers all 10 phases and 20 events', () => {
+  it('covers all 10 phases and 21 events', () => {
     expect(PHASE_KINDS).toHaveLength(10);
-    expect(SESSION_EVENT_TYPES).toHaveLength(20);
-    expect(pairs).toHaveLength(200);
+    expect(SESSION_EVENT_TYPES).toHaveLength(21);
+    expect(pairs).toHaveLength(210);
   });
 
   it.each(pairs)('%s + %s', (phase, eventType) => {

@@ -2,11 +2,15 @@
  * Properties of the session machine over random event sequences and random policies:
  * - nobody gets a session without a successful second factor for the current attempt, a valid
  *   grace re-tap (a full sign-in of that person with that badge, within the grace period), or
- *   break-glass where policy allows it; an e-CPS session needs the app's approval for the very
+ *   break-glass where policy allows it (itself opened only by the requester's own sign-in); an e-CPS session needs the app's approval for the very
  *   national ID that was asked for, and a withdrawn (cancelled, expired) request opens nothing;
  * - the effects never leave two people in the foreground, and never unlock anyone but the
  *   person in the foreground;
- * - every tap is answered with visible feedback; the suspended list respects its cap.
+ * - every tap is answered with visible feedback; the suspended list respects its cap;
+ * - time that jumps forward or goes back (a host clock stepped, a late event) never keeps a
+ *   window open past its end: undo, PIN prompt, e-CPS request, break-glass;
+ * - once the workstation has reported idleness, no session uncovers until someone at the
+ *   workstation does something and, if it is a session coming back, proves who they are.
  */
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
@@ -161,9 +165,7 @@ const eventArb: fc.Arbitrary<SessionEvent> = fc.oneof(
   },
   {
     weight: 1,
-    arbitrary: fc
-      .constantFrom(...PEOPLE)
-      .map((p) => ({ type: 'break-glass-requested' as const, person: p, justification: 'urgence vitale' })),
+    arbitrary: fc.constant({ type: 'break-glass-requested' as const, justification: 'urgence vitale' }),
   },
   {
     weight: 2,
@@ -241,7 +243,14 @@ interface FullSignIn {
 type Machine = typeof transition;
 
 /** Statistics across runs, to show the properties were exercised where it matters. */
-const seen = { transitions: 0, sessionsOpened: 0, graceReTaps: 0, tapOvers: 0, ecpsSessions: 0 };
+const seen = {
+  transitions: 0,
+  sessionsOpened: 0,
+  graceReTaps: 0,
+  tapOvers: 0,
+  ecpsSessions: 0,
+  breakGlass: 0,
+};
 
 function check(
   policy: Policy,
@@ -299,14 +308,12 @@ function check(
             s.badgeId === event.badge.badgeId &&
             now - s.at < policy.graceRetapMinutes * 60_000,
         );
-      const viaBreakGlass =
-        event.type === 'break-glass-requested' &&
-        policy.breakGlassEnabled &&
-        event.person.personId === heldAfter;
+      // Break-glass opens only through a sign-in too: the requester proves who they are.
       if (viaSecondFactor) seen.sessionsOpened += 1;
+      if (viaSecondFactor && after.phase.kind === 'break-glass') seen.breakGlass += 1;
       if (viaGrace) seen.graceReTaps += 1;
       if (heldBefore !== null) seen.tapOvers += 1;
-      if (!viaSecondFactor && !viaGrace && !viaBreakGlass) {
+      if (!viaSecondFactor && !viaGrace) {
         throw new Error(`${heldAfter} got a session from ${before.phase.kind} on ${JSON.stringify(event)}`);
       }
     }
@@ -365,6 +372,175 @@ function check(
   }
 }
 
+/** Time steps that jump far ahead without a tick, or go back (a wall clock stepped). */
+const jumpyElapsedArb = fc.oneof(
+  { weight: 5, arbitrary: fc.constantFrom(0, 1_000, 20_000) },
+  { weight: 1, arbitrary: fc.constantFrom(10 * 60_000, 3 * 3_600_000) },
+  { weight: 2, arbitrary: fc.constantFrom(-5_000, -60_000, -3_600_000) },
+);
+
+type TimedEvents = (readonly [SessionEvent, number])[];
+
+/** A sign-in, a tap-out with the same badge, then an undo after some time (maybe far too late). */
+const tapOutUndoArb: fc.Arbitrary<TimedEvents> = fc
+  .tuple(signInArb, jumpyElapsedArb)
+  .map(([signIn, elapsed]) => {
+    const tap = signIn[0]!;
+    return [...signIn.map((e) => [e, 0] as const), [tap, 0] as const, [{ type: 'undo' }, elapsed] as const];
+  });
+
+/** Someone signed in, another badge's prompt over them, idleness, then the prompt left to time out. */
+const abandonedOverIdleArb: fc.Arbitrary<TimedEvents> = fc
+  .tuple(signInArb, fc.constantFrom(...BADGES), fc.constantFrom(0, 40_000, 10 * 60_000))
+  .map(([signIn, other, wait]) => [
+    ...signIn.map((e) => [e, 0] as const),
+    [{ type: 'badge-presented', badge: other }, 1_000] as const,
+    [{ type: 'badge-identified', attemptId: CURRENT, person: null, pinTriesLeft: null }, 0] as const,
+    [{ type: 'inactivity-timeout' }, 1_000] as const,
+    [{ type: 'tick' }, wait] as const,
+  ]);
+
+const withElapsed = (events: SessionEvent[], elapsed: number): TimedEvents =>
+  events.map((e, i) => [e, i === 0 ? elapsed : 0] as const);
+
+const jumpyRunArb: fc.Arbitrary<TimedEvents> = fc
+  .array(
+    fc.oneof(
+      { weight: 4, arbitrary: fc.tuple(eventArb, jumpyElapsedArb).map(([e, t]) => withElapsed([e], t)) },
+      { weight: 1, arbitrary: fc.tuple(signInArb, jumpyElapsedArb).map(([e, t]) => withElapsed(e, t)) },
+      { weight: 1, arbitrary: fc.tuple(ecpsSignInArb, jumpyElapsedArb).map(([e, t]) => withElapsed(e, t)) },
+      { weight: 1, arbitrary: tapOutUndoArb },
+    ),
+    { minLength: 1, maxLength: 25, size: 'max' },
+  )
+  .map((steps) => steps.flat());
+
+const idleRunArb: fc.Arbitrary<TimedEvents> = fc
+  .array(
+    fc.oneof(
+      { weight: 4, arbitrary: fc.tuple(eventArb, elapsedArb).map(([e, t]) => withElapsed([e], t)) },
+      { weight: 1, arbitrary: fc.tuple(signInArb, elapsedArb).map(([e, t]) => withElapsed(e, t)) },
+      { weight: 1, arbitrary: fc.tuple(ecpsSignInArb, elapsedArb).map(([e, t]) => withElapsed(e, t)) },
+      { weight: 1, arbitrary: abandonedOverIdleArb },
+    ),
+    { minLength: 1, maxLength: 25, size: 'max' },
+  )
+  .map((steps) => steps.flat());
+
+const timeSeen = { windowsClosedLate: 0, lateUndos: 0, backwardSteps: 0 };
+
+/**
+ * Deadlines against the latest time any event came at: a window's end, once reached, stays
+ * reached, whatever time the next event claims and whether or not a tick came.
+ */
+function checkDeadlines(
+  policy: Policy,
+  run: readonly (readonly [SessionEvent, number])[],
+  machine: Machine = transition,
+): void {
+  let state: SessionState = INITIAL_STATE;
+  let now = T0;
+  let latest = Number.NEGATIVE_INFINITY;
+  for (const [symbolic, elapsed] of run) {
+    now += elapsed;
+    if (now < latest) timeSeen.backwardSteps += 1;
+    latest = Math.max(latest, now);
+    const before = state;
+    const event = resolveAttempt(symbolic, before);
+    const { state: after, effects } = machine(before, event, policy, now);
+    const { phase } = after;
+    const end =
+      phase.kind === 'locking'
+        ? phase.undoUntil
+        : phase.kind === 'break-glass'
+          ? phase.expiresAt
+          : 'interaction' in phase
+            ? phase.interaction.deadline
+            : null;
+    if (end !== null && latest >= end) {
+      throw new Error(
+        `${phase.kind} still open ${latest - end} ms after its end, on ${JSON.stringify(event)}`,
+      );
+    }
+    const beforeEnd =
+      before.phase.kind === 'locking'
+        ? before.phase.undoUntil
+        : 'interaction' in before.phase
+          ? before.phase.interaction.deadline
+          : null;
+    if (beforeEnd !== null && latest >= beforeEnd) timeSeen.windowsClosedLate += 1;
+    if (before.phase.kind === 'locking' && event.type === 'undo' && latest >= before.phase.undoUntil) {
+      timeSeen.lateUndos += 1;
+    }
+    if (
+      effects.some((e) => e.type === 'authenticate') &&
+      before.phase.kind === 'awaiting-pin' &&
+      latest >= before.phase.interaction.deadline
+    ) {
+      throw new Error('a PIN was checked after its prompt expired');
+    }
+    state = after;
+  }
+}
+
+/** Events that only someone at the workstation causes: they end an idle period. */
+const ACTIVITY: ReadonlySet<SessionEvent['type']> = new Set([
+  'badge-presented',
+  'pin-entered',
+  'pin-cancelled',
+  'undo',
+  'ecps-requested',
+  'ecps-cancelled',
+  'manual-lock',
+  'break-glass-requested',
+]);
+const UNCOVERED: ReadonlySet<string> = new Set(['active', 'offline-active', 'break-glass', 'locking']);
+
+const idleSeen = { idlePeriods: 0, promptsLeftWhileIdle: 0 };
+
+/**
+ * Idleness and the screen: once the host reports inactivity (it does so once per idle period),
+ * no session's screen uncovers until someone acts at the workstation, except through a second
+ * factor proved meanwhile (a PIN typed before, checked now; an approval in the e-CPS app).
+ */
+function checkIdleness(
+  policy: Policy,
+  run: readonly (readonly [SessionEvent, number])[],
+  machine: Machine = transition,
+): void {
+  let state: SessionState = INITIAL_STATE;
+  let now = T0;
+  let idle = false;
+  for (const [symbolic, elapsed] of run) {
+    now += Math.max(0, elapsed);
+    const before = state;
+    const event = resolveAttempt(symbolic, before);
+    const { state: after } = machine(before, event, policy, now);
+    if (ACTIVITY.has(event.type)) idle = false;
+    const uncovers = !UNCOVERED.has(before.phase.kind) && UNCOVERED.has(after.phase.kind);
+    if (idle && uncovers) {
+      const proved =
+        event.type === 'auth-result' &&
+        event.outcome.reason === 'ok' &&
+        'interaction' in before.phase &&
+        before.phase.interaction.attemptId === event.attemptId;
+      if (!proved) {
+        throw new Error(
+          `an idle workstation uncovered ${after.phase.kind} from ${before.phase.kind} on ${JSON.stringify(event)}`,
+        );
+      }
+    }
+    if (idle && 'interaction' in before.phase && !('interaction' in after.phase)) {
+      idleSeen.promptsLeftWhileIdle += 1;
+    }
+    if (event.type === 'inactivity-timeout' && foregroundUser(before) !== null) {
+      idle = true;
+      idleSeen.idlePeriods += 1;
+    }
+    state = after;
+  }
+}
+
 describe('session machine properties', () => {
   it('never opens a session without a second factor, a valid grace re-tap or allowed break-glass', () => {
     fc.assert(
@@ -379,6 +555,26 @@ describe('session machine properties', () => {
     expect(seen.graceReTaps).toBeGreaterThan(100);
     expect(seen.tapOvers).toBeGreaterThan(500);
     expect(seen.ecpsSessions).toBeGreaterThan(300);
+    expect(seen.breakGlass).toBeGreaterThan(10);
+  });
+
+  it('never keeps a window open past its end, whatever the clock does', () => {
+    fc.assert(
+      fc.property(policyArb, jumpyRunArb, (policy, run) => checkDeadlines(policy, run)),
+      { numRuns: 2000 },
+    );
+    expect(timeSeen.backwardSteps).toBeGreaterThan(1000);
+    expect(timeSeen.windowsClosedLate).toBeGreaterThan(200);
+    expect(timeSeen.lateUndos).toBeGreaterThan(10);
+  });
+
+  it('never uncovers a session after idleness without someone acting at the workstation', () => {
+    fc.assert(
+      fc.property(policyArb, idleRunArb, (policy, run) => checkIdleness(policy, run)),
+      { numRuns: 3000 },
+    );
+    expect(idleSeen.idlePeriods).toBeGreaterThan(1000);
+    expect(idleSeen.promptsLeftWhileIdle).toBeGreaterThan(100);
   });
 
   it('the checker catches a machine that opens a session on a stale result', () => {

@@ -49,6 +49,7 @@ const SNAPSHOT: Snapshot = {
   ecps: null,
   suspended: [],
   readers: [{ name: 'Lecteur 00', kind: 'pcsc', cardPresent: true }],
+  health: { readers: 'ok', idp: 'ok' },
 };
 
 describe('the IPC contract', () => {

@@ -1,12 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import type { Snapshot } from '../../../app/ipc/contract.js';
 import { trayIconBitmap } from '../../../app/main/tray.js';
-import {
-  HEALTHY,
-  healthAfterFeedback,
-  healthAfterSource,
-  trayStateOf,
-} from '../../../app/main/tray-state.js';
+import { trayStateOf } from '../../../app/main/tray-state.js';
 import { overlayVisible } from '../../../app/main/windows.js';
 
 const base: Snapshot = {
@@ -17,23 +12,25 @@ const base: Snapshot = {
   ecps: null,
   suspended: [],
   readers: [{ name: 'Lecteur 00', kind: 'pcsc', cardPresent: false }],
+  health: { readers: 'ok', idp: 'unknown' },
 };
 
 describe('the tray icon state', () => {
   it('says locked, signed in or offline from the phase', () => {
-    expect(trayStateOf(base, HEALTHY)).toBe('locked');
-    expect(trayStateOf({ ...base, phase: 'active' }, HEALTHY)).toBe('signed-in');
-    expect(trayStateOf({ ...base, phase: 'offline-active' }, HEALTHY)).toBe('offline');
+    expect(trayStateOf(base)).toBe('locked');
+    expect(trayStateOf({ ...base, phase: 'active' })).toBe('signed-in');
+    expect(trayStateOf({ ...base, phase: 'offline-active' })).toBe('offline');
   });
 
-  it('puts a missing reader first, then an unreachable IdP, until they come back', () => {
-    let health = healthAfterFeedback(HEALTHY, 'idp-unreachable');
-    expect(trayStateOf({ ...base, phase: 'active' }, health)).toBe('idp-unreachable');
-    health = healthAfterSource(health, false);
-    expect(trayStateOf({ ...base, phase: 'active' }, health)).toBe('reader-missing');
-    expect(trayStateOf({ ...base, readers: [] }, HEALTHY)).toBe('reader-missing');
-    health = healthAfterFeedback(healthAfterSource(health, true), 'welcome');
-    expect(trayStateOf({ ...base, phase: 'active' }, health)).toBe('signed-in');
+  it("puts a missing reader first, then an unreachable IdP, as the agent's health says", () => {
+    const active = { ...base, phase: 'active' as const };
+    expect(trayStateOf({ ...active, health: { readers: 'ok', idp: 'unreachable' } })).toBe('idp-unreachable');
+    expect(trayStateOf({ ...active, health: { readers: 'lost', idp: 'unreachable' } })).toBe(
+      'reader-missing',
+    );
+    expect(trayStateOf({ ...active, health: { readers: 'none', idp: 'ok' } })).toBe('reader-missing');
+    expect(trayStateOf({ ...base, readers: [] })).toBe('reader-missing');
+    expect(trayStateOf({ ...active, health: { readers: 'ok', idp: 'ok' } })).toBe('signed-in');
   });
 
   it('draws a different icon for each state', () => {
