@@ -18,6 +18,7 @@ export const AUDIT_ACTIONS = [
   'policy-fallback',
   'agent-started',
   'agent-stopped',
+  'audit-trail-repaired',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
@@ -34,6 +35,11 @@ export interface AuditDraft {
   readonly nationalId: string | null;
   readonly workstation: string;
   readonly badgeKind: BadgeKind | null;
+  /**
+   * The badge's canonical ID (card serial or upper-case hex UID) on sign-in attempts, so that a
+   * series of wrong PINs on one badge is visible even when the person is not known.
+   */
+  readonly badgeId?: string | null;
   readonly method: AuthMethod | null;
   /** Why: tap-in, tap-over, wrong-pin, shift-end, inactivity, ... */
   readonly reason: string;

@@ -38,6 +38,14 @@ type ActiveKind = 'active' | 'offline-active' | 'break-glass';
 type InteractionKind = 'identifying' | 'switching' | 'awaiting-pin' | 'authenticating';
 type EcpsPhase = Extract<Phase, { kind: 'ecps-waiting' }>;
 
+/** The badge an audit record names: the one presented, else the one the session was opened with. */
+function badgeIdOf(who: { person?: Person | SessionUser | null; badgeId?: string | null }): {
+  badgeId?: string;
+} {
+  const badgeId = who.badgeId ?? (who.person && 'badgeId' in who.person ? who.person.badgeId : null);
+  return badgeId ? { badgeId } : {};
+}
+
 /** Collects the effects of one transition; local mutation only, the function stays pure. */
 class Step {
   readonly effects: Effect[] = [];
@@ -61,6 +69,8 @@ class Step {
     who: {
       person?: Person | null;
       badgeKind?: AuditDraft['badgeKind'];
+      /** The badge presented, on an attempt (a session's user carries their own). */
+      badgeId?: string | null;
       method?: AuthMethod | null;
       /** The national ID asked for, when the person is not known yet (e-CPS). */
       nationalId?: string | null;
@@ -77,6 +87,7 @@ class Step {
       nationalId: who.person?.nationalId ?? who.nationalId ?? null,
       workstation: this.policy.workstationName,
       badgeKind: who.badgeKind ?? null,
+      ...badgeIdOf(who),
       method: who.method ?? null,
       reason,
       time: new Date(this.now).toISOString(),
@@ -292,6 +303,7 @@ function abandon(
     step.audit('authentication', audit.outcome, audit.reason, {
       person: interaction.person,
       badgeKind: interaction.badge.kind,
+      badgeId: interaction.badge.badgeId,
     });
   }
   return leaveInteraction(step, state, interaction);
@@ -322,6 +334,7 @@ function signIn(
   step.audit('authentication', 'success', ecps ? `ecps-${how}` : how, {
     person,
     badgeKind: badge.kind,
+    badgeId: badge.badgeId,
     method: user.method,
     amr: outcome.amr,
     acr: outcome.acr,
@@ -372,6 +385,7 @@ function onAuthFailure(
       step.audit('authentication', 'failure', 'wrong-pin', {
         person: interaction.person,
         badgeKind: interaction.badge.kind,
+        badgeId: interaction.badge.badgeId,
       });
       if (triesLeft === 0) {
         step.feedback('card-blocked');
@@ -607,6 +621,7 @@ function onInteraction(
       step.audit('authentication', 'cancelled', reason, {
         person: interaction.person,
         badgeKind: interaction.badge.kind,
+        badgeId: interaction.badge.badgeId,
       });
       const next = leaveInteraction(step, state, interaction);
       if (!interaction.over) return next;
