@@ -5,8 +5,9 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { homedir, hostname } from 'node:os';
-import { join } from 'node:path';
-import { JsonLinesAuditSink } from '../adapters/audit/jsonl-sink.js';
+import { basename, dirname, join } from 'node:path';
+import { VaultCheckpointKey } from '../adapters/audit/chain-crypto.js';
+import { ChainedAuditStore } from '../adapters/audit/chained-store.js';
 import { SystemClock } from '../adapters/clock/system-clock.js';
 import { createWinstonLog } from '../adapters/log/winston-log.js';
 import { HeadlessOsSession } from '../adapters/os-session/headless.js';
@@ -83,10 +84,23 @@ export function identityProviderFor(
 }
 
 export const productionAdapters: AdapterFactory = async (policy, options) => {
-  const log = createWinstonLog({ level: process.env.RELEVE_LOG_LEVEL ?? 'warn' });
-  const audit = new JsonLinesAuditSink(options.auditFile ?? defaultAuditFile());
+  const log = createWinstonLog({
+    level: process.env.RELEVE_LOG_LEVEL ?? policy.logLevel,
+    file: policy.logFile || undefined,
+  });
   // The OS vault (Secret Service / Credential Manager): tokens and the workstation's keys, nowhere else.
   const vault = new KeyringSecretStore();
+  const workstation = policy.workstationName || (hostname().split('.')[0] ?? 'releve');
+  const auditFile = options.auditFile ?? defaultAuditFile();
+  // The hash-chained trail; its checkpoints are signed with a key kept in the same vault.
+  const audit = new ChainedAuditStore({
+    directory: dirname(auditFile),
+    fileName: basename(auditFile),
+    workstation,
+    checkpointKey: new VaultCheckpointKey(vault),
+    log,
+    retentionDays: policy.auditRetentionDays,
+  });
   return {
     adapters: {
       clock: new SystemClock(),

@@ -39,6 +39,8 @@ export interface ChainedAuditStoreOptions {
   /** The trail's directory (made with `directoryMode` when missing). */
   readonly directory: string;
   readonly directoryMode?: number;
+  /** The active file's name in it (default `audit.jsonl`); rotated files are named after it. */
+  readonly fileName?: string;
   readonly fileMode?: number;
   /** Named in the store's own records and checkpoints. */
   readonly workstation: string;
@@ -106,11 +108,13 @@ export class ChainedAuditStore implements AuditSink {
   private batch: { records: AuditRecord[]; flushed: Promise<void> } | null = null;
   private closing = false;
   private readonly now: () => number;
+  private readonly activeFile: string;
   private readonly activePath: string;
 
   constructor(private readonly options: ChainedAuditStoreOptions) {
     this.now = options.now ?? Date.now;
-    this.activePath = join(options.directory, ACTIVE_FILE);
+    this.activeFile = options.fileName ?? ACTIVE_FILE;
+    this.activePath = join(options.directory, this.activeFile);
   }
 
   append(record: AuditRecord): Promise<void> {
@@ -223,7 +227,9 @@ export class ChainedAuditStore implements AuditSink {
 
   /** Where the chain stands when the active file is empty: the end of the last rotated file. */
   private async headOfRotated(): Promise<ChainHead> {
-    const files = (await trailFilesIn(this.options.directory)).filter((f) => rotatedFirstPos(f) !== null);
+    const files = (await trailFilesIn(this.options.directory, this.activeFile)).filter(
+      (f) => rotatedFirstPos(f, this.activeFile) !== null,
+    );
     const last = files.at(-1);
     if (!last) return EMPTY_CHAIN;
     const { link } = lastWholeLink(await readFile(last));
@@ -233,9 +239,8 @@ export class ChainedAuditStore implements AuditSink {
 
   private async flush(records: AuditRecord[], reason: CheckpointReason | null): Promise<void> {
     const trail = await this.trail();
-    const day = records[0]?.time.slice(0, 10) ?? null;
     const tooBig = trail.size >= (this.options.maxFileBytes ?? 64 * 1024 * 1024);
-    if (trail.day !== null && day !== null && (day !== trail.day || tooBig)) await this.rotate(trail);
+    if (trail.day !== null && (this.today() !== trail.day || tooBig)) await this.rotate(trail);
     await this.write(trail, records, reason);
   }
 
@@ -274,7 +279,7 @@ export class ChainedAuditStore implements AuditSink {
     if (links.length === 0) return;
     const bytes = Buffer.from(links.map(serialiseLink).join(''), 'utf8');
     try {
-      await trail.handle.write(bytes, 0, bytes.length);
+      await writeAll(trail.handle, bytes);
       await trail.handle.datasync();
     } catch (error) {
       await this.undo(trail);
@@ -284,7 +289,7 @@ export class ChainedAuditStore implements AuditSink {
     }
     if (trail.firstPos === null) {
       trail.firstPos = trail.head.pos + 1;
-      trail.day = linkTime(links[0] as ChainLink).slice(0, 10);
+      trail.day = this.today();
     }
     trail.size += bytes.length;
     trail.head = head;
@@ -292,6 +297,11 @@ export class ChainedAuditStore implements AuditSink {
     trail.owedCheckpoint = owedAfter;
     trail.repair = null;
     this.options.onDurable?.(head);
+  }
+
+  /** The UTC day a file belongs to (by the store's clock, whatever the records say). */
+  private today(): string {
+    return new Date(this.now()).toISOString().slice(0, 10);
   }
 
   /** After a failed write: cut the file back to its whole records, and open afresh next time. */
@@ -333,7 +343,10 @@ export class ChainedAuditStore implements AuditSink {
     await this.write(trail, [], 'rotated');
     if (trail.firstPos === null) return;
     await trail.handle.close();
-    await rename(this.activePath, join(this.options.directory, rotatedFileName(trail.firstPos)));
+    await rename(
+      this.activePath,
+      join(this.options.directory, rotatedFileName(trail.firstPos, this.activeFile)),
+    );
     trail.handle = await open(this.activePath, 'a+', this.options.fileMode ?? 0o600);
     await syncDirectory(this.options.directory);
     trail.size = 0;
@@ -346,13 +359,13 @@ export class ChainedAuditStore implements AuditSink {
 
   /** Deletes rotated files past the retention period, once the SIEM has them (when there is one). */
   private async applyRetention(): Promise<void> {
-    const files = await trailFilesIn(this.options.directory);
+    const files = await trailFilesIn(this.options.directory, this.activeFile);
     const forwarded = this.options.forwardedUpTo?.() ?? null;
     const limit = this.now() - this.options.retentionDays * DAY;
     for (const [index, file] of files.entries()) {
-      if (rotatedFirstPos(file) === null) continue;
+      if (rotatedFirstPos(file, this.activeFile) === null) continue;
       const next = files[index + 1];
-      const nextFirst = next ? (rotatedFirstPos(next) ?? null) : null;
+      const nextFirst = next ? rotatedFirstPos(next, this.activeFile) : null;
       if (
         this.options.forwardedUpTo &&
         (forwarded === null || nextFirst === null || nextFirst - 1 > forwarded)
@@ -362,6 +375,16 @@ export class ChainedAuditStore implements AuditSink {
       await unlink(file);
       this.options.log.info('audit trail: a file past the retention period was deleted', { file });
     }
+  }
+}
+
+/** write(2) may write part of a buffer (a disk filling up): go on until all of it is written. */
+async function writeAll(handle: FileHandle, bytes: Buffer): Promise<void> {
+  let offset = 0;
+  while (offset < bytes.length) {
+    const { bytesWritten } = await handle.write(bytes, offset, bytes.length - offset);
+    if (bytesWritten <= 0) throw Object.assign(new Error('nothing written'), { code: 'EIO' });
+    offset += bytesWritten;
   }
 }
 

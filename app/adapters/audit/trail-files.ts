@@ -1,32 +1,37 @@
 /**
- * Where a trail sits on disk: one directory holding the active file `audit.jsonl` and the
- * rotated ones, `audit-<first chain position, 12 digits>.jsonl`, so that names sort in chain order.
+ * Where a trail sits on disk: one directory holding the active file (`audit.jsonl` unless told
+ * otherwise) and the rotated ones, `audit-<first chain position, 12 digits>.jsonl`, so that
+ * names sort in chain order.
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { parseLink, type ChainLink, type TrailFile } from '../../core/audit-chain.js';
 
 export const ACTIVE_FILE = 'audit.jsonl';
-const ROTATED = /^audit-(\d{12})\.jsonl$/;
 
-export function rotatedFileName(firstPos: number): string {
-  return `audit-${String(firstPos).padStart(12, '0')}.jsonl`;
+const stem = (activeFile: string): string => activeFile.replace(/\.jsonl$/, '');
+
+export function rotatedFileName(firstPos: number, activeFile = ACTIVE_FILE): string {
+  return `${stem(activeFile)}-${String(firstPos).padStart(12, '0')}.jsonl`;
 }
 
 /** The first chain position a rotated file's name gives, or null for another file. */
-export function rotatedFirstPos(name: string): number | null {
-  const match = ROTATED.exec(basename(name));
+export function rotatedFirstPos(name: string, activeFile = ACTIVE_FILE): number | null {
+  const base = basename(name);
+  const prefix = `${stem(activeFile)}-`;
+  if (!base.startsWith(prefix)) return null;
+  const match = /^(\d{12})\.jsonl$/.exec(base.slice(prefix.length));
   return match?.[1] ? Number(match[1]) : null;
 }
 
 /** The trail files of a directory, in chain order (rotated ones first, the active one last). */
-export async function trailFilesIn(directory: string): Promise<string[]> {
+export async function trailFilesIn(directory: string, activeFile = ACTIVE_FILE): Promise<string[]> {
   const names = await readdir(directory);
   const rotated = names
-    .filter((name) => rotatedFirstPos(name) !== null)
+    .filter((name) => rotatedFirstPos(name, activeFile) !== null)
     .sort()
     .map((name) => join(directory, name));
-  return names.includes(ACTIVE_FILE) ? [...rotated, join(directory, ACTIVE_FILE)] : rotated;
+  return names.includes(activeFile) ? [...rotated, join(directory, activeFile)] : rotated;
 }
 
 /** The first link of a text, when its first line is one. */
