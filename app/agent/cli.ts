@@ -72,6 +72,13 @@ Commands:
   idp check [--issuer URL] [--ca-file PEM] [--json]
                           can this workstation work with the IdP (default: policy's idpIssuer)?
                           discovery, JWKS, registration, clock skew, the grants Relève needs
+  audit verify [FILE|DIR...] [--key FINGERPRINT] [--json]
+                          check an audit trail (default: this workstation's): exit 0 intact with a
+                          summary, 1 naming the first bad record and why
+  audit export [FILE|DIR...] [--since T] [--until T] [--person ID] [--break-glass] [--format json|csv]
+                          the records of an intact trail, for review
+  audit forward [FILE|DIR...] --to tls://HOST:PORT [--ca-file PEM]
+                          send a trail again to the SIEM (RFC 5424 over TLS, RFC 5425)
 
 Options:
   --version               print the version

@@ -9,12 +9,13 @@ import { consoleIo, runCli, untilSignal, type CliIo } from './cli.js';
 import { KeyringSecretStore } from '../adapters/vault/keyring-secret-store.js';
 import { DEFAULT_POLICY, policyWithFallback, type Policy } from '../core/policy.js';
 import type { PolicySource } from '../core/ports/index.js';
+import { auditCommand } from './commands/audit.js';
 import { cardCommand, trustedRootsFromPolicy } from './commands/card.js';
 import { enrollCommand } from './commands/enroll.js';
 import { idpCheckCommand } from './commands/idp-check.js';
 import { readersCommand } from './commands/readers.js';
 
-import { productionAdapters } from './production.js';
+import { defaultAuditFile, productionAdapters } from './production.js';
 import { resourcesDir } from './resources.js';
 import { readPinFromTty } from './tty-pin.js';
 
@@ -51,6 +52,7 @@ const code = await runCli(process.argv.slice(2), consoleIo, {
   adapterFactory: productionAdapters,
   untilSignal,
   commands: {
+    audit: (args, io) => auditCommand(args, io, { defaultTrail: defaultAuditFile }),
     card: (args, io) => cardCommand(args, io, { trusted: trustedRootsFromPolicy(policySource) }),
     enroll: (args, io) =>
       enrollCommand(args, io, {

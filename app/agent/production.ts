@@ -8,6 +8,8 @@ import { homedir, hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { VaultCheckpointKey } from '../adapters/audit/chain-crypto.js';
 import { ChainedAuditStore } from '../adapters/audit/chained-store.js';
+import { SiemForwarder } from '../adapters/audit/siem-forwarder.js';
+import { parseSiemUrl } from '../adapters/audit/syslog-tls.js';
 import { SystemClock } from '../adapters/clock/system-clock.js';
 import { createWinstonLog } from '../adapters/log/winston-log.js';
 import { HeadlessOsSession } from '../adapters/os-session/headless.js';
@@ -92,15 +94,19 @@ export const productionAdapters: AdapterFactory = async (policy, options) => {
   const vault = new KeyringSecretStore();
   const workstation = policy.workstationName || (hostname().split('.')[0] ?? 'releve');
   const auditFile = options.auditFile ?? defaultAuditFile();
+  const trail = { directory: dirname(auditFile), fileName: basename(auditFile) };
+  const siem = siemForwarderFor(policy, trail, log);
   // The hash-chained trail; its checkpoints are signed with a key kept in the same vault.
   const audit = new ChainedAuditStore({
-    directory: dirname(auditFile),
-    fileName: basename(auditFile),
+    ...trail,
     workstation,
     checkpointKey: new VaultCheckpointKey(vault),
     log,
     retentionDays: policy.auditRetentionDays,
+    ...(siem ? { forwardedUpTo: () => siem.forwardedUpTo(), onDurable: () => siem.notify() } : {}),
   });
+  // Whatever the SIEM has not confirmed yet (a previous run's queue included) goes now.
+  siem?.notify();
   return {
     adapters: {
       clock: new SystemClock(),
@@ -119,9 +125,38 @@ export const productionAdapters: AdapterFactory = async (policy, options) => {
       hostname: hostname().split('.')[0] ?? 'releve',
     },
     drive: null,
-    close: () => audit.close(),
+    close: async () => {
+      await audit.close();
+      await siem?.stop();
+    },
   };
 };
+
+/** The SIEM forwarder policy asks for (siemUrl, siemCaFile), or null when the trail stays local. */
+function siemForwarderFor(
+  policy: Policy,
+  trail: { directory: string; fileName: string },
+  log: DiagnosticLog,
+): SiemForwarder | null {
+  if (!policy.siemUrl) return null;
+  let caPem: string | undefined;
+  if (policy.siemCaFile) {
+    try {
+      caPem = readFileSync(policy.siemCaFile, 'utf8');
+    } catch (error) {
+      log.error('the SIEM CA file cannot be read; only the system CAs are trusted', {
+        file: policy.siemCaFile,
+        error: String(error),
+      });
+    }
+  }
+  const target = parseSiemUrl(policy.siemUrl, caPem);
+  if (!target) {
+    log.error('siemUrl is not tls://HOST:PORT; the audit trail stays local', { siemUrl: policy.siemUrl });
+    return null;
+  }
+  return new SiemForwarder({ ...trail, target, log });
+}
 
 /**
  * The production parts the Electron shell composes itself (policy source, os-lock session,
