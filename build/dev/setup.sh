@@ -10,7 +10,10 @@ cd "$(dirname "$0")/../.."
 # chromium: the renderer's end-to-end tests; xvfb/xdotool: desktop automation tests; iproute2:
 # quick ACKs on loopback for the virtual card.
 PACKAGES=(pcscd libpcsclite-dev pcsc-tools vsmartcard-vpcd gnome-keyring dbus libsecret-1-0
-  chromium xvfb xdotool iproute2 fonts-dejavu-core)
+  chromium xvfb xdotool iproute2 fonts-dejavu-core
+  # rsyslog + rsyslog-gnutls: the real TLS syslog receiver the audit SIEM-forwarding tests start
+  rsyslog rsyslog-gnutls
+)
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do
