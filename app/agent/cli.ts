@@ -173,7 +173,7 @@ async function loadPolicy(
 }
 
 /** One JSON line per event: what an integration test or a SIEM shipper reads. */
-function jsonLine(event: AgentEvent): string {
+export function jsonLine(event: AgentEvent): string {
   switch (event.type) {
     case 'state': {
       const { snapshot } = event;

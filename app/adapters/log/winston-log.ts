@@ -31,12 +31,49 @@ export function createWinstonLog(
   });
   const write = (level: string) => (message: string, fields?: LogFields) => {
     try {
-      logger.log(level, redact({ message }).message as string, redact(fields));
+      logger.log(level, scrubText(message), redactDeep(fields));
     } catch {
       // A diagnostic log must never take the agent down.
     }
   };
   return { debug: write('debug'), info: write('info'), warn: write('warn'), error: write('error') };
+}
+
+/**
+ * `redact` at every depth: an error object or a response body passed as one field may hold a
+ * `password` or `token` key of its own, which top-level redaction would not see.
+ */
+function redactDeep(fields: LogFields | undefined, depth = 0): Record<string, unknown> {
+  const out = redact(fields);
+  for (const [name, value] of Object.entries(out)) {
+    if (typeof value === 'string') out[name] = scrubText(value);
+    else if (value instanceof Error) out[name] = scrubText(`${value.name}: ${value.message}`);
+    else if (Array.isArray(value))
+      out[name] =
+        depth > 4
+          ? '[nested]'
+          : value.map((item) =>
+              isPlainObject(item) ? redactDeep(item, depth + 1) : redactDeep({ item }, depth + 1).item,
+            );
+    else if (isPlainObject(value)) out[name] = depth > 4 ? '[nested]' : redactDeep(value, depth + 1);
+  }
+  return out;
+}
+
+/**
+ * Free text (an error an IdP wrote) that names a secret and then gives it — « password 1234 »,
+ * « pin=1234 », « token: abc123 » — keeps the name and loses the value (a value is what has a
+ * digit or is long: « tokens rotated » stays readable).
+ */
+const NAMED_SECRET =
+  /\b(pins?|puk|pass(?:word)?s?|secrets?|tokens?|credentials?)(\s*[:=]\s*|\s+)(?!\[redacted\])(?=["']?[^\s"']*\d|["']?[^\s"']{12,})("[^"]*"|'[^']*'|[^\s,;)}\]]+)/gi;
+
+export function scrubText(text: string): string {
+  return (redact({ text }).text as string).replace(NAMED_SECRET, '$1$2[redacted]');
+}
+
+function isPlainObject(value: unknown): value is LogFields {
+  return typeof value === 'object' && value !== null && !(value instanceof Uint8Array);
 }
 
 export const silentLog: DiagnosticLog = {
