@@ -20,6 +20,7 @@ import {
   type MeasureResult,
 } from '../../app/agent/bench/stats.js';
 import { DOCTOR, NURSE } from '../harness/people.js';
+import { measureAudit } from './audit.js';
 import { openBenchRig, type BenchRig, type StepTiming } from './chains.js';
 import type { FloorSample } from './floor.js';
 import { soak } from './soak.js';
@@ -308,7 +309,10 @@ const loadAtStart = loadavg()[0] ?? 0;
 const rig = await openBenchRig(DOCTOR);
 let report: BenchReport;
 try {
-  const { measures, agentShare } = await measureRig(rig);
+  const { measures: chainMeasures, agentShare } = await measureRig(rig);
+  // The audit trail: records made durable, and a queue of 100,000 drained to a real SIEM.
+  const audit = await measureAudit(runs, (line) => !values.json && console.error(line));
+  const measures = [...chainMeasures, ...audit.measures];
   report = {
     date: startedAt,
     machine: {
@@ -328,6 +332,7 @@ try {
     soak: null,
     notMeasured: [
       ...rig.notMeasured,
+      ...audit.notMeasured,
       'login window visible → filled (eSSO): not measured: enterprise SSO does not exist yet',
       'e-CPS (CIBA): the approval is a person on a phone; its floor is the IdP itself, not measured',
       ...(idleSeconds === 0 ? ['idle CPU and RSS (--idle-seconds 0)'] : []),

@@ -56,8 +56,8 @@ export class TrailReader {
       // Go on from the mark only when it stands exactly at `after` (not after a batch that failed).
       const mark = this.mark;
       const start = mark?.firstPos === file.firstPos && mark.lastPos === after ? mark.offset : 0;
-      const bytes = await readFile(file.path);
-      let offset = start;
+      const bytes = await readFrom(file.path, start);
+      let offset = 0;
       let lastPos = start === 0 ? file.firstPos - 1 : after;
       while (links.length < max) {
         const end = bytes.indexOf(0x0a, offset);
@@ -68,7 +68,7 @@ export class TrailReader {
         lastPos = parsed.link.pos;
         if (parsed.link.pos > after) links.push(parsed.link);
       }
-      this.mark = { firstPos: file.firstPos, offset, lastPos };
+      this.mark = { firstPos: file.firstPos, offset: start + offset, lastPos };
       if (links.length >= max) break;
     }
     return links;
@@ -94,6 +94,25 @@ export class TrailReader {
       }
     }
     return files;
+  }
+}
+
+/** A file's bytes from `offset` on (a long queue is not read again from its start each batch). */
+async function readFrom(path: string, offset: number): Promise<Buffer> {
+  const handle = await open(path, 'r');
+  try {
+    const { size } = await handle.stat();
+    if (size <= offset) return Buffer.alloc(0);
+    const buffer = Buffer.alloc(size - offset);
+    let read = 0;
+    while (read < buffer.length) {
+      const { bytesRead } = await handle.read(buffer, read, buffer.length - read, offset + read);
+      if (bytesRead === 0) break;
+      read += bytesRead;
+    }
+    return buffer.subarray(0, read);
+  } finally {
+    await handle.close();
   }
 }
 
@@ -139,7 +158,7 @@ export class SiemForwarder {
   async flush(): Promise<void> {
     await this.load();
     for (;;) {
-      const links = await this.reader.linksAfter(this.cursor, this.options.batchSize ?? 2000);
+      const links = await this.reader.linksAfter(this.cursor, this.options.batchSize ?? 10_000);
       if (links.length === 0) return;
       await this.send(links);
     }
