@@ -55,21 +55,28 @@ export class TrailReader {
       if (next && next.firstPos <= after + 1) continue;
       // Go on from the mark only when it stands exactly at `after` (not after a batch that failed).
       const mark = this.mark;
-      const start = mark?.firstPos === file.firstPos && mark.lastPos === after ? mark.offset : 0;
-      const bytes = await readFrom(file.path, start);
-      let offset = 0;
+      let start = mark?.firstPos === file.firstPos && mark.lastPos === after ? mark.offset : 0;
       let lastPos = start === 0 ? file.firstPos - 1 : after;
-      while (links.length < max) {
-        const end = bytes.indexOf(0x0a, offset);
-        if (end < 0) break;
-        const parsed = parseLink(bytes.subarray(offset, end).toString('utf8'));
-        offset = end + 1;
-        if (!parsed.ok) continue;
-        lastPos = parsed.link.pos;
-        if (parsed.link.pos > after) links.push(parsed.link);
+      for (;;) {
+        const { bytes, complete } = await readFrom(file.path, start);
+        let offset = 0;
+        while (links.length < max) {
+          const end = bytes.indexOf(0x0a, offset);
+          if (end < 0) break;
+          const parsed = parseLink(bytes.subarray(offset, end).toString('utf8'));
+          offset = end + 1;
+          if (!parsed.ok) continue;
+          lastPos = parsed.link.pos;
+          if (parsed.link.pos > after) links.push(parsed.link);
+        }
+        start += offset;
+        this.mark = { firstPos: file.firstPos, offset: start, lastPos };
+        if (links.length >= max) return links;
+        if (complete) break;
+        // Part of the file is unread: hand over what there is, or read on past what was sent already.
+        if (links.length > 0) return links;
+        if (offset === 0) throw new Error(`${file.path}: a line longer than ${READ_CHUNK} bytes`);
       }
-      this.mark = { firstPos: file.firstPos, offset: start + offset, lastPos };
-      if (links.length >= max) break;
     }
     return links;
   }
@@ -97,20 +104,23 @@ export class TrailReader {
   }
 }
 
-/** A file's bytes from `offset` on (a long queue is not read again from its start each batch). */
-async function readFrom(path: string, offset: number): Promise<Buffer> {
+/** Bytes read at most at once: a long queue is read in parts, never all again for each batch. */
+const READ_CHUNK = 8 * 1024 * 1024;
+
+/** A file's bytes from `offset` on, at most READ_CHUNK of them; `complete` when they reach its end. */
+async function readFrom(path: string, offset: number): Promise<{ bytes: Buffer; complete: boolean }> {
   const handle = await open(path, 'r');
   try {
     const { size } = await handle.stat();
-    if (size <= offset) return Buffer.alloc(0);
-    const buffer = Buffer.alloc(size - offset);
+    if (size <= offset) return { bytes: Buffer.alloc(0), complete: true };
+    const buffer = Buffer.alloc(Math.min(size - offset, READ_CHUNK));
     let read = 0;
     while (read < buffer.length) {
       const { bytesRead } = await handle.read(buffer, read, buffer.length - read, offset + read);
       if (bytesRead === 0) break;
       read += bytesRead;
     }
-    return buffer.subarray(0, read);
+    return { bytes: buffer.subarray(0, read), complete: offset + read >= size };
   } finally {
     await handle.close();
   }
@@ -124,6 +134,7 @@ export class SiemForwarder {
   private stopped = false;
   private retryTimer: NodeJS.Timeout | null = null;
   private failures = 0;
+  private exclusive: Promise<void> = Promise.resolve();
   private readonly reader: TrailReader;
   private readonly cursorPath: string;
 
@@ -154,8 +165,17 @@ export class SiemForwarder {
     });
   }
 
-  /** Resolves once everything in the trail now has been confirmed (or rejects with why not). */
-  async flush(): Promise<void> {
+  /**
+   * Resolves once everything in the trail now has been confirmed (or rejects with why not).
+   * One at a time: a flush asked for while the forwarder's own is under way waits for it.
+   */
+  flush(): Promise<void> {
+    const run = this.exclusive.then(() => this.flushNow());
+    this.exclusive = run.catch(() => undefined);
+    return run;
+  }
+
+  private async flushNow(): Promise<void> {
     await this.load();
     for (;;) {
       const links = await this.reader.linksAfter(this.cursor, this.options.batchSize ?? 10_000);
