@@ -1,6 +1,6 @@
 /** The diagnostic log: rotated files, the level policy gives, and no secret at any depth. */
 import { afterAll, describe, expect, it } from '@jest/globals';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createWinstonLog, scrubText } from '../../../../app/adapters/log/winston-log.js';
@@ -8,6 +8,12 @@ import { createWinstonLog, scrubText } from '../../../../app/adapters/log/winsto
 const root = mkdtempSync(join(tmpdir(), 'releve-log-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 const settle = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 300));
+/** Winston writes asynchronously: waits (bounded) until `file` holds `text`. */
+async function until(file: string, text: string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!(existsSync(file) && readFileSync(file, 'utf8').includes(text)) && Date.now() < deadline)
+    await settle();
+}
 
 describe('winston diagnostic log', () => {
   it('writes at the level asked, and rotates its files, keeping a bounded number', async () => {
@@ -23,7 +29,7 @@ describe('winston diagnostic log', () => {
       log.warn('reader lost', { reader: `Lecteur ${i}`, i });
       await new Promise((resolve) => setImmediate(resolve));
     }
-    await settle();
+    await until(join(dir, 'releve.log'), '"i":59');
     const files = readdirSync(dir).sort();
     expect(files.length).toBeGreaterThan(1);
     expect(files.length).toBeLessThanOrEqual(3);
@@ -44,7 +50,7 @@ describe('winston diagnostic log', () => {
       },
       pin: new Uint8Array([8, 6, 4, 2]),
     });
-    await settle();
+    await until(file, 'sign-in failed');
     const text = readFileSync(file, 'utf8');
     expect(text).toContain('sign-in failed');
     for (const secret of ['8642', 'rt-secret', 'hunter2'])
