@@ -42,7 +42,7 @@ function describeProblem(problem: TrailProblem): string {
 
 function describeSummary(summary: TrailSummary): string[] {
   const lines = [
-    `${summary.records} records in ${summary.files} file${summary.files === 1 ? '' : 's'}` +
+    `${summary.records} record${summary.records === 1 ? '' : 's'} in ${summary.files} file${summary.files === 1 ? '' : 's'}` +
       (summary.firstPos !== null ? `, chain positions ${summary.firstPos} to ${summary.lastPos}` : ''),
   ];
   if (summary.from) lines.push(`from ${summary.from} to ${summary.until}`);
