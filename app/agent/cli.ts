@@ -87,6 +87,13 @@ Commands:
   esso probe [--json] [--watch] [--profiles DIR]
                           the windows on this desktop, and which profile and screen each matches, and why
   esso learn [--profiles DIR]           a draft profile from the window in front, for IT to edit
+  audit verify [FILE|DIR...] [--key FINGERPRINT] [--json]
+                          check an audit trail (default: this workstation's): exit 0 intact with a
+                          summary, 1 naming the first bad record and why
+  audit export [FILE|DIR...] [--since T] [--until T] [--person ID] [--break-glass] [--format json|csv]
+                          the records of an intact trail, for review
+  audit forward [FILE|DIR...] --to tls://HOST:PORT [--ca-file PEM]
+                          send a trail again to the SIEM (RFC 5424 over TLS, RFC 5425)
 
 Options:
   --version               print the version
@@ -137,7 +144,7 @@ function reportPolicyProblems(load: PolicyLoad, io: CliIo): void {
 }
 
 /** One JSON line per event: what an integration test or a SIEM shipper reads. */
-function jsonLine(event: AgentEvent): string {
+export function jsonLine(event: AgentEvent): string {
   switch (event.type) {
     case 'state': {
       const { snapshot } = event;

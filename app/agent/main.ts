@@ -60,6 +60,11 @@ try {
       (await import('./production.js')).productionAdapters(policy, options),
     untilSignal,
     commands: {
+      audit: async (args, io) => {
+        const { auditCommand } = await import('./commands/audit.js');
+        const { defaultAuditFile } = await import('./production.js');
+        return auditCommand(args, io, { defaultTrail: defaultAuditFile });
+      },
       card: async (args, io) => {
         const { cardCommand, trustedRootsFromPolicy } = await import('./commands/card.js');
         return cardCommand(args, io, { trusted: trustedRootsFromPolicy(policySource) });

@@ -4,8 +4,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import { homedir, hostname } from 'node:os';
-import { join } from 'node:path';
-import { JsonLinesAuditSink } from '../adapters/audit/jsonl-sink.js';
+import { basename, dirname, join } from 'node:path';
+import { VaultCheckpointKey } from '../adapters/audit/chain-crypto.js';
+import { ChainedAuditStore } from '../adapters/audit/chained-store.js';
+import { SiemForwarder } from '../adapters/audit/siem-forwarder.js';
+import { parseSiemUrl } from '../adapters/audit/syslog-tls.js';
 import { SystemClock } from '../adapters/clock/system-clock.js';
 import { createWinstonLog } from '../adapters/log/winston-log.js';
 import { HeadlessOsSession } from '../adapters/os-session/headless.js';
@@ -100,7 +103,10 @@ export function osSessionFor(
 }
 
 export const productionAdapters: AdapterFactory = async (policy, options) => {
-  const log = createWinstonLog({ level: process.env.RELEVE_LOG_LEVEL ?? 'warn' });
+  const log = createWinstonLog({
+    level: process.env.RELEVE_LOG_LEVEL ?? policy.logLevel,
+    file: policy.logFile || undefined,
+  });
   // Before anything is opened: a mode this workstation cannot honour stops the start here.
   const osSession = osSessionFor(policy, process.platform, log);
   // The loader has read the files policy names; a host that did not pass them gets them read
@@ -112,9 +118,23 @@ export const productionAdapters: AdapterFactory = async (policy, options) => {
       log.error('policy file setting ignored', { problem: problem.message });
     files = read.files;
   }
-  const audit = new JsonLinesAuditSink(options.auditFile ?? defaultAuditFile());
   // The OS vault (Secret Service / Credential Manager): tokens and the workstation's keys, nowhere else.
   const vault = new KeyringSecretStore();
+  const workstation = policy.workstationName || (hostname().split('.')[0] ?? 'releve');
+  const auditFile = options.auditFile ?? defaultAuditFile();
+  const trail = { directory: dirname(auditFile), fileName: basename(auditFile) };
+  const siem = siemForwarderFor(policy, trail, files.siemCaFile, log);
+  // The hash-chained trail; its checkpoints are signed with a key kept in the same vault.
+  const audit = new ChainedAuditStore({
+    ...trail,
+    workstation,
+    checkpointKey: new VaultCheckpointKey(vault),
+    log,
+    retentionDays: policy.auditRetentionDays,
+    ...(siem ? { forwardedUpTo: () => siem.forwardedUpTo(), onDurable: () => siem.notify() } : {}),
+  });
+  // Whatever the SIEM has not confirmed yet (a previous run's queue included) goes now.
+  siem?.notify();
   return {
     adapters: {
       clock: new SystemClock(),
@@ -133,7 +153,10 @@ export const productionAdapters: AdapterFactory = async (policy, options) => {
       hostname: hostname().split('.')[0] ?? 'releve',
     },
     drive: null,
-    close: () => audit.close(),
+    close: async () => {
+      await audit.close();
+      await siem?.stop();
+    },
   };
 };
 
@@ -147,6 +170,22 @@ export async function x11EssoDriver(): Promise<X11EssoDriver> {
   if (process.platform === 'win32')
     throw new Error('the Windows eSSO driver (UI Automation) is not built yet: see native/esso-windows');
   return X11EssoDriver.connect({ log: createWinstonLog({ level: process.env.RELEVE_LOG_LEVEL ?? 'warn' }) });
+}
+
+/** The SIEM forwarder policy asks for (siemUrl, siemCaFile), or null when the trail stays local. */
+function siemForwarderFor(
+  policy: Policy,
+  trail: { directory: string; fileName: string },
+  caPem: string | undefined,
+  log: DiagnosticLog,
+): SiemForwarder | null {
+  if (!policy.siemUrl) return null;
+  const target = parseSiemUrl(policy.siemUrl, caPem);
+  if (!target) {
+    log.error('siemUrl is not tls://HOST:PORT; the audit trail stays local', { siemUrl: policy.siemUrl });
+    return null;
+  }
+  return new SiemForwarder({ ...trail, target, log });
 }
 
 /**

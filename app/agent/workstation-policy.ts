@@ -63,13 +63,17 @@ export function workstationPolicySource(options: PolicySourceOptions = {}): Poli
 }
 
 /** The settings that name a file the workstation must read. */
-export const POLICY_FILE_SETTINGS = ['idpCaFile', 'cardTrustedRootsFile'] as const;
+export const POLICY_FILE_SETTINGS = ['idpCaFile', 'cardTrustedRootsFile', 'siemCaFile'] as const;
 export type PolicyFileSetting = (typeof POLICY_FILE_SETTINGS)[number];
 
 /** The contents of the files policy names; undefined where the setting is empty. */
 export type PolicyFiles = { readonly [K in PolicyFileSetting]: string | undefined };
 
-export const NO_POLICY_FILES: PolicyFiles = { idpCaFile: undefined, cardTrustedRootsFile: undefined };
+export const NO_POLICY_FILES: PolicyFiles = {
+  idpCaFile: undefined,
+  cardTrustedRootsFile: undefined,
+  siemCaFile: undefined,
+};
 
 const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/;
 
@@ -79,7 +83,7 @@ const errorCode = (error: unknown): string =>
 /**
  * Reads every file that policy names, the one way: a file that cannot be read, or that holds no
  * PEM certificate, is a problem with that setting, reported with one message, and the setting
- * counts as empty (the system CAs for the IdP; no trusted card root).
+ * counts as empty (the system CAs for the IdP and the SIEM; no trusted card root).
  */
 export async function readPolicyFiles(
   policy: Policy,
@@ -88,6 +92,7 @@ export async function readPolicyFiles(
   const files: Record<PolicyFileSetting, string | undefined> = {
     idpCaFile: undefined,
     cardTrustedRootsFile: undefined,
+    siemCaFile: undefined,
   };
   for (const key of POLICY_FILE_SETTINGS) {
     const path = policy[key];

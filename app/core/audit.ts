@@ -27,6 +27,7 @@ export const AUDIT_ACTIONS = [
   'esso-switch',
   'esso-profile-stale',
   'pin-cooldown',
+  'audit-trail-repaired',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
@@ -108,6 +109,8 @@ export const AUDIT_REASONS = [
   // Policy changed live, or a change refused
   'policy-changed',
   'policy-change-refused',
+  // The audit trail itself: a torn tail (a write cut by a crash) cut back to the last whole record
+  'torn-tail-cut',
   // The agent itself
   'start',
   'stop',
@@ -128,6 +131,11 @@ export interface AuditDraft {
   readonly nationalId: string | null;
   readonly workstation: string;
   readonly badgeKind: BadgeKind | null;
+  /**
+   * The badge's canonical ID (card serial or upper-case hex UID) on sign-in attempts, so that a
+   * series of wrong PINs on one badge is visible even when the person is not known.
+   */
+  readonly badgeId?: string | null;
   readonly method: AuthMethod | null;
   readonly reason: AuditReason;
   /**

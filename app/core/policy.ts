@@ -90,6 +90,7 @@ export const SESSION_MODES = ['shared-kiosk', 'os-lock'] as const;
 export const LOCALES = ['fr', 'en'] as const;
 export const CONTACT_CARD_REMOVAL = ['lock', 'end-grace', 'ignore'] as const;
 export const TAP_OVER_PREVIOUS = ['suspend', 'close'] as const;
+export const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const;
 
 export const POLICY_SETTINGS = {
   mode: oneOf(SESSION_MODES, 'shared-kiosk', {
@@ -253,6 +254,32 @@ export const POLICY_SETTINGS = {
   cardAllowUntrustedChain: flag(false, {
     en: 'Accept CPS cards whose certificate does not chain to a trusted IGC-Santé root. For test benches only: never on a clinical workstation.',
     fr: 'Accepter les cartes CPS dont le certificat ne remonte pas à une racine IGC-Santé de confiance. Bancs de test uniquement : jamais sur un poste clinique.',
+  }),
+  siemUrl: text(
+    '',
+    /^$|^tls:\/\/(\[[0-9A-Fa-f:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/,
+    'tls://HOST:PORT, or empty',
+    300,
+    {
+      en: 'The SIEM that receives the audit trail: RFC 5424 syslog over TLS (RFC 5425). Empty: the trail stays local.',
+      fr: "Le SIEM qui reçoit la piste d'audit : syslog RFC 5424 sur TLS (RFC 5425). Vide : la piste reste locale.",
+    },
+  ),
+  siemCaFile: text('', ABSOLUTE_PATH_OR_EMPTY, 'an absolute path, or empty', 1024, {
+    en: "PEM file of the CAs trusted for the SIEM's TLS certificate. Empty: the system's CAs.",
+    fr: 'Fichier PEM des autorités de confiance pour le certificat TLS du SIEM. Vide : celles du système.',
+  }),
+  auditRetentionDays: integer(30, 3650, 183, 'days', {
+    en: 'How long the local audit trail is kept (files already sent to the SIEM, when there is one).',
+    fr: "Durée de conservation de la piste d'audit locale (fichiers déjà envoyés au SIEM, s'il y en a un).",
+  }),
+  logLevel: oneOf(LOG_LEVELS, 'warn', {
+    en: 'How much the diagnostic log says (never a PIN, token or secret, at any level).',
+    fr: 'Niveau de détail du journal de diagnostic (jamais de PIN, jeton ou secret, à aucun niveau).',
+  }),
+  logFile: text('', ABSOLUTE_PATH_OR_EMPTY, 'an absolute path, or empty', 1024, {
+    en: 'The diagnostic log file (rotated at 10 MB, 5 files kept). Empty: standard error.',
+    fr: "Le fichier du journal de diagnostic (rotation à 10 Mo, 5 fichiers gardés). Vide : la sortie d'erreur.",
   }),
 } as const satisfies Record<string, Setting>;
 

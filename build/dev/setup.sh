@@ -18,6 +18,8 @@ PACKAGES+=(mingw-w64)
 # xterm, our Tk and Java Swing windows: openjdk-17-jdk, not -headless, for AWT on X11);
 # x11-xkb-utils: setxkbmap for the French layout.
 PACKAGES+=(xterm zenity python3-tk openjdk-17-jdk x11-xkb-utils)
+# rsyslog + rsyslog-gnutls: the real TLS syslog receiver the audit SIEM-forwarding tests start.
+PACKAGES+=(rsyslog rsyslog-gnutls)
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do

@@ -14,6 +14,7 @@ import { parseArgs } from 'node:util';
 import { formatSvg, formatTable, type BenchReport } from './report.js';
 import { distribution, medianCount, summarise, type Measure, type MeasureResult } from './stats.js';
 import { DOCTOR, NURSE } from '../harness/people.js';
+import { measureAudit } from './audit.js';
 import { openBenchRig, type BenchRig, type StepTiming } from './chains.js';
 import type { FloorSample } from './floor.js';
 import { soak } from './soak.js';
@@ -309,8 +310,13 @@ try {
   const { measures: chainMeasures, agentShare } = await measureRig(rig);
   // eSSO: a real login window under Xvfb, filled through the whole chain (test/bench/esso.ts).
   const esso = await measureEssoLogin(runs);
-  const measures =
-    'notMeasured' in esso ? chainMeasures : [...chainMeasures, summarise({ ...esso, check: withinEsso })];
+  // The audit trail: records made durable, and a queue of 100,000 drained to a real SIEM.
+  const audit = await measureAudit(runs, (line) => !values.json && console.error(line));
+  const measures = [
+    ...chainMeasures,
+    ...('notMeasured' in esso ? [] : [summarise({ ...esso, check: withinEsso })]),
+    ...audit.measures,
+  ];
   report = {
     date: startedAt,
     machine: {
@@ -331,6 +337,7 @@ try {
     notMeasured: [
       ...rig.notMeasured,
       ...(esso && 'notMeasured' in esso ? [esso.notMeasured] : []),
+      ...audit.notMeasured,
       'e-CPS (CIBA): the approval is a person on a phone; its floor is the IdP itself, not measured',
       ...(idleSeconds === 0 ? ['idle CPU and RSS (--idle-seconds 0)'] : []),
       ...(values.soak ? [] : ['taps lost in the soak (run with --soak)']),

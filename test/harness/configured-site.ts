@@ -95,7 +95,9 @@ export async function shippedWorkstation(
       readFileSync(auditFile, 'utf8')
         .trim()
         .split('\n')
-        .map((line) => JSON.parse(line) as Record<string, unknown>),
+        // The trail is hash-chained: records are inside its links, between signed checkpoints.
+        .map((line) => JSON.parse(line) as { record?: Record<string, unknown> })
+        .flatMap((link) => (link.record ? [link.record] : [])),
     async stop() {
       await agent.stop();
       await running.close();

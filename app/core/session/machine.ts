@@ -220,6 +220,7 @@ function onInteraction(
       step.audit('authentication', 'cancelled', event.type, {
         person: interaction.person,
         badgeKind: interaction.badge.kind,
+        badgeId: interaction.badge.badgeId,
       });
       const next = leaveInteraction(step, state, interaction);
       return interaction.over ? lockOnRequest(step, next, interaction.over, event.type) : next;

@@ -40,7 +40,10 @@ export function startInteraction(
   if (cooldown !== null) {
     // Too many wrong PINs with this badge lately: no prompt until the wait is over.
     step.feedback('too-many-attempts', { minutes: Math.ceil((cooldown - step.now) / MINUTE) });
-    step.audit('authentication', 'failure', 'pin-cooldown', { badgeKind: badge.kind });
+    step.audit('authentication', 'failure', 'pin-cooldown', {
+      badgeKind: badge.kind,
+      badgeId: badge.badgeId,
+    });
     return state;
   }
   const interaction: Interaction = {
@@ -93,6 +96,7 @@ export function abandon(
     step.audit('authentication', audit.outcome, audit.reason, {
       person: interaction.person,
       badgeKind: interaction.badge.kind,
+      badgeId: interaction.badge.badgeId,
     });
   }
   return leaveInteraction(step, state, interaction);
@@ -123,6 +127,7 @@ export function signIn(
   step.audit('authentication', 'success', ecps ? `ecps-${how}` : how, {
     person,
     badgeKind: badge.kind,
+    badgeId: badge.badgeId,
     method: user.method,
     amr: outcome.amr,
     acr: outcome.acr,
@@ -202,6 +207,7 @@ export function onAuthFailure(
       step.audit('authentication', 'failure', 'wrong-pin', {
         person: interaction.person,
         badgeKind: interaction.badge.kind,
+        badgeId: interaction.badge.badgeId,
       });
       if (triesLeft === 0) {
         step.feedback('card-blocked');

@@ -45,6 +45,11 @@ export class Step {
       detail?: string;
       person?: Person | null;
       badgeKind?: AuditDraft['badgeKind'];
+      /**
+       * The badge presented, on an attempt: failed attempts name the badge even when the person
+       * is not known, so that a series of wrong PINs on one badge is visible.
+       */
+      badgeId?: string | null;
       method?: AuthMethod | null;
       /** The national ID asked for, when the person is not known yet (e-CPS). */
       nationalId?: string | null;
@@ -61,6 +66,7 @@ export class Step {
       nationalId: who.person?.nationalId ?? who.nationalId ?? null,
       workstation: this.policy.workstationName,
       badgeKind: who.badgeKind ?? null,
+      ...(who.badgeId ? { badgeId: who.badgeId } : {}),
       method: who.method ?? null,
       reason,
       ...(who.detail === undefined ? {} : { detail: who.detail }),
