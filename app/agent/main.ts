@@ -12,6 +12,7 @@ import type { PolicySource } from '../core/ports/index.js';
 import { cardCommand, trustedRootsFromPolicy } from './commands/card.js';
 import { enrollCommand } from './commands/enroll.js';
 import { idpCheckCommand } from './commands/idp-check.js';
+import { idpRegisterCommand, idpSetSecretCommand } from './commands/idp-client.js';
 import { readersCommand } from './commands/readers.js';
 
 import { productionAdapters } from './production.js';
@@ -65,6 +66,8 @@ const code = await runCli(process.argv.slice(2), consoleIo, {
         policy: () => workstationPolicy(io),
         vault: () => new KeyringSecretStore(),
       }),
+    'idp register': (args, io) => idpRegisterCommand(args, io, { vault: () => new KeyringSecretStore() }),
+    'idp set-secret': (args, io) => idpSetSecretCommand(args, io, { vault: () => new KeyringSecretStore() }),
     readers: (args, io) =>
       readersCommand(args, io, {
         sources: () => [new PcscBadgeSource({ log: createWinstonLog({ level: 'error' }) })],

@@ -75,6 +75,9 @@ export function identityProviderFor(
     issuer: policy.idpIssuer,
     secretStore: vault,
     initialAccessToken: policy.idpInitialAccessToken || null,
+    configuredClient: policy.idpClientId
+      ? { clientId: policy.idpClientId, authMethod: policy.idpClientAuthMethod }
+      : null,
     caPem: idpCaPem(policy.idpCaFile, log),
     timeoutMs: policy.authenticationTimeoutSeconds * 1000,
     badgeUsernameTemplate: policy.badgeUsernameTemplate,

@@ -37,7 +37,9 @@ import { DEFAULT_CLAIM_NAMES, identityFromClaims, type ClaimNames } from './pers
 import {
   forgetClient,
   loadOrRegisterClient,
+  MissingClientCredentialError,
   NotRegisteredError,
+  type ConfiguredClient,
   type WorkstationClient,
 } from './workstation-client.js';
 import { silentLog } from '../log/winston-log.js';
@@ -51,6 +53,8 @@ export interface OidcIdentityProviderOptions {
   readonly secretStore: SecretStore;
   /** From policy; needed only for the first registration. */
   readonly initialAccessToken?: string | null;
+  /** From policy: the client IT registered at the IdP; absent or null: self-registration. */
+  readonly configuredClient?: ConfiguredClient | null;
   /** Extra CAs (PEM) to trust for the IdP's TLS certificate, besides the system's. */
   readonly caPem?: string | readonly string[];
   /** Bound on every call, as a whole. Default 10 s. */
@@ -125,6 +129,7 @@ export class OidcIdentityProvider implements IdentityProvider {
         issuer: this.options.issuer,
         store: this.options.secretStore,
         initialAccessToken: this.options.initialAccessToken ?? null,
+        configuredClient: this.options.configuredClient ?? null,
         fetch: this.fetch,
         timeoutSeconds: Math.max(1, Math.ceil(this.timeoutMs / 1000)),
         clientName: this.options.clientName ?? `Relève ${hostname()}`,
@@ -161,11 +166,11 @@ export class OidcIdentityProvider implements IdentityProvider {
         const client = await this.workstation();
         return { ok: true, value: await call(client, signal) };
       } catch (error) {
-        if (error instanceof NotRegisteredError) {
+        if (error instanceof NotRegisteredError || error instanceof MissingClientCredentialError) {
           return { ok: false, error: { kind: 'protocol', detail: error.message } };
         }
         const cls = classifyError(error, this.now());
-        if (cls.kind === 'oauth' && cls.error === 'invalid_client') {
+        if (cls.kind === 'oauth' && cls.error === 'invalid_client' && !this.options.configuredClient) {
           // The IdP no longer knows this workstation (deleted, or its keys rotated there):
           // register again on the next call instead of failing forever.
           this.client = null;
