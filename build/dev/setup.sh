@@ -10,7 +10,14 @@ cd "$(dirname "$0")/../.."
 # chromium: the renderer's end-to-end tests; xvfb/xdotool: desktop automation tests; iproute2:
 # quick ACKs on loopback for the virtual card.
 PACKAGES=(pcscd libpcsclite-dev pcsc-tools vsmartcard-vpcd gnome-keyring dbus libsecret-1-0
-  chromium xvfb xdotool iproute2 fonts-dejavu-core)
+  chromium xvfb xdotool iproute2 fonts-dejavu-core
+  # The hospital identity stack the IdP tests start (slapd + LemonLDAP::NG behind nginx); the Perl
+  # modules are LemonLDAP::NG's LDAP backend, OIDC provider and portal (recommends it needs here).
+  slapd ldap-utils lemonldap-ng lemonldap-ng-fastcgi-server nginx libnet-ldap-perl
+  libstring-random-perl libdigest-hmac-perl libemail-sender-perl libgd-securityimage-perl
+  libcrypt-openssl-bignum-perl libio-socket-timeout-perl libconvert-base32-perl libio-string-perl
+  libunicode-string-perl libmime-tools-perl libapache-session-browseable-perl libauthen-webauthn-perl
+  libipc-run-perl fonts-urw-base35)
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do

@@ -35,11 +35,8 @@ const REACHED_THE_GRANT = new Set([
   'unknown_user_id',
   'expired_login_hint_token',
 ]);
-/**
- * Answers that mean it did not: the request is complete and well formed, so `invalid_request`
- * here is what some IdPs (oidc-provider among them) answer for a grant the client may not use.
- */
-const GRANT_NOT_FOR_CLIENT = new Set(['unauthorized_client', 'unsupported_grant_type', 'invalid_request']);
+/** Answers that mean it did not: the grant is not for this client. */
+const GRANT_NOT_FOR_CLIENT = new Set(['unauthorized_client', 'unsupported_grant_type']);
 
 const madeUp = (what: string): string => `releve-idp-check-${what}-${randomBytes(8).toString('hex')}`;
 
@@ -58,6 +55,14 @@ async function attempt(request: () => Promise<unknown>): Promise<GrantVerdict | 
     if (cls.error === 'invalid_client') return 'client-refused';
     if (GRANT_NOT_FOR_CLIENT.has(cls.error)) return { verdict: 'refused', code: cls.error };
     if (REACHED_THE_GRANT.has(cls.error)) return { verdict: 'open' };
+    // The request is complete and well formed, yet IdPs differ: oidc-provider answers this for
+    // a grant the client may not use, LemonLDAP::NG for a refresh token it does not know.
+    if (cls.error === 'invalid_request') {
+      return {
+        verdict: 'unknown',
+        detail: 'the IdP answered invalid_request, which does not say whether the client may use it',
+      };
+    }
     // A code outside the standards: the IdP's word is not echoed (it may be anything).
     return { verdict: 'unknown', detail: `non-standard answer (HTTP ${cls.status})` };
   }

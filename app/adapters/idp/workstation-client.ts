@@ -228,6 +228,22 @@ function finish(
   return { config, clientId, dpop };
 }
 
+/** application/x-www-form-urlencoded, as RFC 6749 §2.3.1 asks for the Basic credentials. */
+const formEncoded = (value: string): string => new URLSearchParams({ v: value }).toString().slice(2);
+
+/**
+ * `client_secret_basic` with the form encoding of RFC 6749 appendix B, which leaves `-`, `.`,
+ * `_` and `*` as they are. openid-client also escapes those; LemonLDAP::NG 2.16 does not decode
+ * the Basic credentials, so a client ID such as `releve-workstations` arrived as
+ * `releve%2Dworkstations` and was unknown to it.
+ */
+function clientSecretBasic(secret: string): oidc.ClientAuth {
+  return (_server, client, _body, headers) => {
+    const credentials = `${formEncoded(client.client_id)}:${formEncoded(secret)}`;
+    headers.set('authorization', `Basic ${Buffer.from(credentials, 'utf8').toString('base64')}`);
+  };
+}
+
 function clientAuthentication(
   method: ClientAuthMethod,
   credential: { readonly key?: oidc.CryptoKey; readonly kid?: string; readonly secret?: string },
@@ -237,7 +253,7 @@ function clientAuthentication(
       if (!credential.key) throw new Error('private_key_jwt needs a key');
       return oidc.PrivateKeyJwt({ key: credential.key, kid: credential.kid });
     case 'client_secret_basic':
-      return oidc.ClientSecretBasic(credential.secret ?? '');
+      return clientSecretBasic(credential.secret ?? '');
     case 'client_secret_post':
       return oidc.ClientSecretPost(credential.secret ?? '');
   }

@@ -228,7 +228,7 @@ describe('releve idp check with the client the workstation would use', () => {
       vault,
     );
     expect(text).toMatch(
-      /WARN +sign-in badge \+ PIN +will not work: the IdP does not allow password for client browser-only \((unauthorized_client|invalid_request)\)/,
+      /WARN +sign-in badge \+ PIN +(will not work: the IdP does not allow password for client browser-only|unknown: the IdP answered invalid_request)/,
     );
     expect(text).toMatch(/FAIL +sign-in +neither badge \+ PIN nor CPS card/);
     expect(code).toBe(1);
