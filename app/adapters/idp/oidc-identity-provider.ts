@@ -280,6 +280,11 @@ export class OidcIdentityProvider implements IdentityProvider {
   /** Revokes the refresh token (which ends the grant) and the access token; best effort, bounded. */
   async revoke(tokens: TokenSet): Promise<void> {
     await this.bounded('revocation', async (client) => {
+      if (typeof client.config.serverMetadata().revocation_endpoint !== 'string') {
+        // LemonLDAP::NG 2.16 has none: the tokens leave the vault (TokenVault) and expire there.
+        this.log.info('The IdP has no revocation endpoint: tokens are forgotten here and expire at the IdP');
+        return;
+      }
       if (tokens.refreshToken) {
         await oidc.tokenRevocation(client.config, tokens.refreshToken, { token_type_hint: 'refresh_token' });
       }
