@@ -36,8 +36,10 @@ import {
 import { DEFAULT_CLAIM_NAMES, identityFromClaims, type ClaimNames } from './person-claims.js';
 import {
   forgetClient,
+  CIBA_GRANT,
   loadOrRegisterClient,
   MissingClientCredentialError,
+  offerOf,
   NotRegisteredError,
   type ConfiguredClient,
   type WorkstationClient,
@@ -122,6 +124,17 @@ export class OidcIdentityProvider implements IdentityProvider {
     });
   };
 
+  /** What the IdP's discovery document said about CIBA, once the client is loaded. */
+  private ecpsOffer: boolean | null = null;
+
+  offersEcps(): boolean {
+    if (this.ecpsOffer === null && !this.client) {
+      // Finding out is loading the client, which every sign-in does anyway.
+      this.workstation().catch(() => undefined);
+    }
+    return this.ecpsOffer === true;
+  }
+
   /** Registers or loads the workstation client once; a failure is forgotten so the next call retries. */
   private workstation(): Promise<WorkstationClient> {
     if (!this.client) {
@@ -135,6 +148,12 @@ export class OidcIdentityProvider implements IdentityProvider {
         clientName: this.options.clientName ?? `Relève ${hostname()}`,
       });
       this.client = loading;
+      loading.then(
+        (client) => {
+          this.ecpsOffer = offerOf(client.config.serverMetadata()).grants.includes(CIBA_GRANT);
+        },
+        () => undefined,
+      );
       loading.catch(() => {
         if (this.client === loading) this.client = null;
       });

@@ -67,6 +67,36 @@ describe('a third-party IdP without CIBA, JWT bearer or DPoP', () => {
   });
 });
 
+describe('e-CPS offered only where the IdP can do CIBA', () => {
+  it('is not offered by a workstation of an IdP without CIBA, and is once a CIBA IdP has been seen', async () => {
+    const withoutCiba = new OidcIdentityProvider({
+      issuer: idp.issuer,
+      secretStore: new MemorySecretStore(),
+      initialAccessToken: idp.initialAccessToken,
+      caPem: idp.caPem,
+    });
+    expect(withoutCiba.offersEcps()).toBe(false);
+    signedIn(await withoutCiba.signInWithBadge(NURSE.badgeUid, pinOf(NURSE.pin)));
+    expect(withoutCiba.offersEcps()).toBe(false);
+
+    const full = await startReferenceIdp();
+    try {
+      const withCiba = new OidcIdentityProvider({
+        issuer: full.issuer,
+        secretStore: new MemorySecretStore(),
+        initialAccessToken: full.initialAccessToken,
+        caPem: full.caPem,
+      });
+      // Unknown until the IdP has been seen: not offered rather than offered in vain.
+      expect(withCiba.offersEcps()).toBe(false);
+      signedIn(await withCiba.signInWithBadge(NURSE.badgeUid, pinOf(NURSE.pin)));
+      expect(withCiba.offersEcps()).toBe(true);
+    } finally {
+      await full.stop();
+    }
+  });
+});
+
 describe('a client IT registered in the IdP console', () => {
   it('signs in with private_key_jwt, the key made once by `idp register` and kept in the vault', async () => {
     const vault = new MemorySecretStore();
