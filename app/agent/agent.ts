@@ -206,7 +206,8 @@ export function composeAgent(adapters: AgentAdapters, basePolicy: Policy, option
       return { accepted: true, attemptId: phase.interaction.attemptId, bindingMessage };
     },
     cancelEcps: (attemptId) => enqueue({ type: 'ecps-cancelled', attemptId } satisfies SessionEvent),
-    ecpsOffered: () => typeof adapters.idp.signInWithEcps === 'function',
+    ecpsOffered: () =>
+      typeof adapters.idp.signInWithEcps === 'function' && (adapters.idp.offersEcps?.() ?? true),
     undo: () => enqueue({ type: 'undo' } satisfies SessionEvent),
     manualLock: () => enqueue({ type: 'manual-lock' } satisfies SessionEvent),
     subscribe(listener) {

@@ -83,6 +83,14 @@ Commands:
   idp check [--issuer URL] [--ca-file PEM] [--json]
                           can this workstation work with the IdP (default: policy's idpIssuer)?
                           discovery, JWKS, registration, clock skew, the grants Relève needs
+      [--client-id ID [--client-secret-file FILE]] [--register]
+                          check a client IT registered (which sign-ins it can do), or register
+                          this workstation now (RFC 7591) instead of showing what it would send
+  idp register --client-id ID [--json]
+                          make (once) the workstation's key for a client IT registers with
+                          private_key_jwt; prints the public JWK and PEM for the IdP's console
+  idp set-secret --client-id ID --secret-file FILE
+                          put a client secret from the IdP's console into the OS vault
   esso check FILE...      validate eSSO application profiles (exit 1 naming each wrong field)
   esso probe [--json] [--watch] [--profiles DIR]
                           the windows on this desktop, and which profile and screen each matches, and why

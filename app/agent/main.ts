@@ -99,6 +99,16 @@ try {
           projectRoot: join(resourcesDir(), '..'),
           log: createWinstonLog({ level: process.env.RELEVE_LOG_LEVEL ?? 'warn' }),
         }),
+      'idp register': async (args, io) => {
+        const { idpRegisterCommand } = await import('./commands/idp-client.js');
+        const { KeyringSecretStore } = await import('../adapters/vault/keyring-secret-store.js');
+        return idpRegisterCommand(args, io, { vault: () => new KeyringSecretStore() });
+      },
+      'idp set-secret': async (args, io) => {
+        const { idpSetSecretCommand } = await import('./commands/idp-client.js');
+        const { KeyringSecretStore } = await import('../adapters/vault/keyring-secret-store.js');
+        return idpSetSecretCommand(args, io, { vault: () => new KeyringSecretStore() });
+      },
       readers: async (args, io) => {
         const { PcscBadgeSource } = await import('../adapters/pcsc/pcsc-badge-source.js');
         return (await import('./commands/readers.js')).readersCommand(args, io, {

@@ -64,6 +64,9 @@ export function identityProviderFor(
     issuer: policy.idpIssuer,
     secretStore: vault,
     initialAccessToken: policy.idpInitialAccessToken || null,
+    configuredClient: policy.idpClientId
+      ? { clientId: policy.idpClientId, authMethod: policy.idpClientAuthMethod }
+      : null,
     caPem: idpCaPem,
     timeoutMs: policy.authenticationTimeoutSeconds * 1000,
     badgeUsernameTemplate: policy.badgeUsernameTemplate,

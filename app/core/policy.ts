@@ -91,6 +91,11 @@ export const LOCALES = ['fr', 'en'] as const;
 export const CONTACT_CARD_REMOVAL = ['lock', 'end-grace', 'ignore'] as const;
 export const TAP_OVER_PREVIOUS = ['suspend', 'close'] as const;
 export const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const;
+export const IDP_CLIENT_AUTH_METHODS = [
+  'private_key_jwt',
+  'client_secret_basic',
+  'client_secret_post',
+] as const;
 
 export const POLICY_SETTINGS = {
   mode: oneOf(SESSION_MODES, 'shared-kiosk', {
@@ -189,6 +194,14 @@ export const POLICY_SETTINGS = {
     }),
     secret: true,
   },
+  idpClientId: text('', /^$|^[\x21-\x7e]{1,255}$/, 'printable ASCII without spaces, or empty', 255, {
+    en: 'Client ID that IT registered for the workstations at the IdP. Empty: each workstation registers itself (RFC 7591).',
+    fr: "Identifiant du client enregistré par l'informatique auprès du fournisseur d'identité. Vide : chaque poste s'enregistre lui-même (RFC 7591).",
+  }),
+  idpClientAuthMethod: oneOf(IDP_CLIENT_AUTH_METHODS, 'private_key_jwt', {
+    en: 'How the client named by idpClientId authenticates: private_key_jwt (key made by `releve idp register`) or a client secret put in the OS vault by `releve idp set-secret`.',
+    fr: 'Authentification du client nommé par idpClientId : private_key_jwt (clé créée par `releve idp register`) ou secret client placé dans le coffre du système par `releve idp set-secret`.',
+  }),
   badgeUsernameTemplate: text('badge:{uid}', /\{uid\}/, 'text containing {uid}', 200, {
     en: 'The username sent to the IdP for an RFID/HID badge; {uid} is the canonical badge UID.',
     fr: "Identifiant envoyé au fournisseur d'identité pour un badge RFID/HID ; {uid} est l'UID canonique du badge.",

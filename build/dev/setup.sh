@@ -20,6 +20,15 @@ PACKAGES+=(mingw-w64)
 PACKAGES+=(xterm zenity python3-tk openjdk-17-jdk x11-xkb-utils)
 # rsyslog + rsyslog-gnutls: the real TLS syslog receiver the audit SIEM-forwarding tests start.
 PACKAGES+=(rsyslog rsyslog-gnutls)
+# The hospital identity stack the IdP tests start (slapd + LemonLDAP::NG behind nginx); the Perl
+# modules are LemonLDAP::NG's LDAP backend, OIDC provider and portal (recommends it needs here).
+PACKAGES+=(
+  slapd ldap-utils lemonldap-ng lemonldap-ng-fastcgi-server nginx libnet-ldap-perl
+  libstring-random-perl libdigest-hmac-perl libemail-sender-perl libgd-securityimage-perl
+  libcrypt-openssl-bignum-perl libio-socket-timeout-perl libconvert-base32-perl libio-string-perl
+  libunicode-string-perl libmime-tools-perl libapache-session-browseable-perl libauthen-webauthn-perl
+  libipc-run-perl fonts-urw-base35)
+
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do

@@ -73,7 +73,7 @@ export interface ShippedWorkstation {
 
 /** The shipped adapters as `policy` configures them; only the reader is watched, to tap on it. */
 export async function shippedWorkstation(
-  site: ConfiguredSite,
+  site: Pick<ConfiguredSite, 'dir' | 'policy'>,
   policy = site.policy,
 ): Promise<ShippedWorkstation> {
   const auditFile = join(mkdtempSync(join(site.dir, 'audit-')), 'audit.jsonl');

@@ -27,6 +27,8 @@ import { DEFAULT_CLAIM_NAMES, identityFromClaims, type ClaimNames } from './pers
 import {
   ENROLLMENT_REDIRECT_PATH,
   loadOrRegisterClient,
+  MissingClientCredentialError,
+  type ConfiguredClient,
   NotRegisteredError,
   type WorkstationClient,
 } from './workstation-client.js';
@@ -72,6 +74,8 @@ export interface EnrollBadgeOptions {
   readonly secretStore: SecretStore;
   /** From policy; needed only if the workstation is not registered yet. */
   readonly initialAccessToken?: string | null;
+  /** From policy: the client IT registered at the IdP; absent or null: self-registration. */
+  readonly configuredClient?: ConfiguredClient | null;
   /** Extra CAs (PEM) trusted for the IdP's TLS (policy `idpCaFile`). */
   readonly caPem?: string | readonly string[];
   /** The badge to bind, as readers report it (hex; spaces and colons are ignored). */
@@ -371,7 +375,8 @@ async function enrollOnline(
   const classify = (error: unknown, what: string): EnrollmentResult => {
     if (error instanceof Cancelled || outer?.aborted) return fail('cancelled');
     if (error instanceof StepTimeout) return fail('timeout', `${what}: no answer in time`);
-    if (error instanceof NotRegisteredError) return fail('idp-error', error.message);
+    if (error instanceof NotRegisteredError || error instanceof MissingClientCredentialError)
+      return fail('idp-error', error.message);
     const cls = classifyError(error, now());
     log.warn(`Badge enrollment: ${what} failed`, describeForLog(cls));
     return failureOf(cls);
@@ -385,6 +390,7 @@ async function enrollOnline(
         issuer: options.issuer,
         store: options.secretStore,
         initialAccessToken: options.initialAccessToken ?? null,
+        configuredClient: options.configuredClient ?? null,
         fetch,
         timeoutSeconds: Math.max(1, Math.ceil(requestTimeoutMs / 1000)),
         clientName: options.clientName ?? `Relève ${hostname()}`,

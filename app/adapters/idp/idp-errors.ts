@@ -35,6 +35,50 @@ const NETWORK_CODES = new Set([
 
 const TLS_CODES = /^(CERT_|UNABLE_TO_|DEPTH_ZERO_|SELF_SIGNED_|ERR_TLS_|ERR_SSL_|HOSTNAME_MISMATCH)/;
 
+/**
+ * The error codes of OAuth 2.0 (RFC 6749, 6750, 7591, 8628, 8693, 9449) and OpenID CIBA. An IdP
+ * answering anything else — which may be its own words, or the request echoed back with the PIN
+ * in it — gets the fixed code below: what the IdP wrote never reaches a log, a screen or a result.
+ */
+const KNOWN_OAUTH_ERRORS = new Set([
+  'invalid_request',
+  'invalid_client',
+  'invalid_grant',
+  'unauthorized_client',
+  'unsupported_grant_type',
+  'invalid_scope',
+  'access_denied',
+  'unsupported_response_type',
+  'server_error',
+  'temporarily_unavailable',
+  'invalid_token',
+  'insufficient_scope',
+  'invalid_dpop_proof',
+  'use_dpop_nonce',
+  'authorization_pending',
+  'slow_down',
+  'expired_token',
+  'unknown_user_id',
+  'expired_login_hint_token',
+  'invalid_binding_message',
+  'invalid_user_code',
+  'transaction_failed',
+  'invalid_client_metadata',
+  'invalid_redirect_uri',
+  'invalid_software_statement',
+  'unapproved_software_statement',
+  'login_required',
+  'consent_required',
+  'interaction_required',
+  'invalid_target',
+]);
+export const NON_STANDARD_ERROR = 'non_standard_error';
+
+const knownCode = (code: string): string => (KNOWN_OAUTH_ERRORS.has(code) ? code : NON_STANDARD_ERROR);
+
+/** The most tries-left the screens show (the session's schema); an IdP saying more is clamped. */
+export const MAX_TRIES_LEFT = 15;
+
 function* causes(error: unknown): Generator<unknown> {
   let current: unknown = error;
   for (let depth = 0; depth < 8 && current !== undefined && current !== null; depth += 1) {
@@ -69,9 +113,26 @@ export function classifyError(error: unknown, now: number): ErrorClass {
       const description = field(cause, 'error_description');
       return {
         kind: 'oauth',
-        error: oauthError,
+        error: knownCode(oauthError),
         status,
         description: typeof description === 'string' ? description.slice(0, 300) : null,
+        retryAfterSeconds: parseRetryAfter(headers?.get('retry-after') ?? null, now),
+      };
+    }
+    // A 401 with a WWW-Authenticate challenge (RFC 6750 §3, RFC 6749 §5.2): the client's own
+    // credentials were refused; the code is in the challenge's parameters.
+    if (name === 'WWWAuthenticateChallengeError' && typeof status === 'number') {
+      const challenges = Array.isArray(field(cause, 'cause')) ? (field(cause, 'cause') as unknown[]) : [];
+      const code = challenges
+        .map((challenge) => field(field(challenge, 'parameters'), 'error'))
+        .find((value): value is string => typeof value === 'string');
+      const response = field(cause, 'response');
+      const headers = response instanceof Response ? response.headers : null;
+      return {
+        kind: 'oauth',
+        error: code !== undefined ? knownCode(code) : status === 401 ? 'invalid_client' : NON_STANDARD_ERROR,
+        status,
+        description: null,
         retryAfterSeconds: parseRetryAfter(headers?.get('retry-after') ?? null, now),
       };
     }
@@ -117,7 +178,10 @@ export function toSignInFailure(cls: ErrorClass, method: 'badge' | 'card' | 'ecp
       if (cls.error === 'invalid_grant' && method === 'badge') {
         if (cls.description && UNKNOWN_ACCOUNT.test(cls.description)) return { reason: 'unknown-badge' };
         const tries = cls.description ? TRIES_LEFT.exec(cls.description)?.[1] : undefined;
-        return { reason: 'wrong-pin', triesLeft: tries === undefined ? null : Number(tries) };
+        return {
+          reason: 'wrong-pin',
+          triesLeft: tries === undefined ? null : Math.min(Number(tries), MAX_TRIES_LEFT),
+        };
       }
       return { reason: 'idp-error' };
   }

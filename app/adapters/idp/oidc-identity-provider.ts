@@ -36,8 +36,12 @@ import {
 import { DEFAULT_CLAIM_NAMES, identityFromClaims, type ClaimNames } from './person-claims.js';
 import {
   forgetClient,
+  CIBA_GRANT,
   loadOrRegisterClient,
+  MissingClientCredentialError,
+  offerOf,
   NotRegisteredError,
+  type ConfiguredClient,
   type WorkstationClient,
 } from './workstation-client.js';
 import { silentLog } from '../log/winston-log.js';
@@ -51,6 +55,8 @@ export interface OidcIdentityProviderOptions {
   readonly secretStore: SecretStore;
   /** From policy; needed only for the first registration. */
   readonly initialAccessToken?: string | null;
+  /** From policy: the client IT registered at the IdP; absent or null: self-registration. */
+  readonly configuredClient?: ConfiguredClient | null;
   /** Extra CAs (PEM) to trust for the IdP's TLS certificate, besides the system's. */
   readonly caPem?: string | readonly string[];
   /** Bound on every call, as a whole. Default 10 s. */
@@ -118,6 +124,17 @@ export class OidcIdentityProvider implements IdentityProvider {
     });
   };
 
+  /** What the IdP's discovery document said about CIBA, once the client is loaded. */
+  private ecpsOffer: boolean | null = null;
+
+  offersEcps(): boolean {
+    if (this.ecpsOffer === null && !this.client) {
+      // Finding out is loading the client, which every sign-in does anyway.
+      this.workstation().catch(() => undefined);
+    }
+    return this.ecpsOffer === true;
+  }
+
   /** Registers or loads the workstation client once; a failure is forgotten so the next call retries. */
   private workstation(): Promise<WorkstationClient> {
     if (!this.client) {
@@ -125,11 +142,18 @@ export class OidcIdentityProvider implements IdentityProvider {
         issuer: this.options.issuer,
         store: this.options.secretStore,
         initialAccessToken: this.options.initialAccessToken ?? null,
+        configuredClient: this.options.configuredClient ?? null,
         fetch: this.fetch,
         timeoutSeconds: Math.max(1, Math.ceil(this.timeoutMs / 1000)),
         clientName: this.options.clientName ?? `Relève ${hostname()}`,
       });
       this.client = loading;
+      loading.then(
+        (client) => {
+          this.ecpsOffer = offerOf(client.config.serverMetadata()).grants.includes(CIBA_GRANT);
+        },
+        () => undefined,
+      );
       loading.catch(() => {
         if (this.client === loading) this.client = null;
       });
@@ -161,11 +185,11 @@ export class OidcIdentityProvider implements IdentityProvider {
         const client = await this.workstation();
         return { ok: true, value: await call(client, signal) };
       } catch (error) {
-        if (error instanceof NotRegisteredError) {
+        if (error instanceof NotRegisteredError || error instanceof MissingClientCredentialError) {
           return { ok: false, error: { kind: 'protocol', detail: error.message } };
         }
         const cls = classifyError(error, this.now());
-        if (cls.kind === 'oauth' && cls.error === 'invalid_client') {
+        if (cls.kind === 'oauth' && cls.error === 'invalid_client' && !this.options.configuredClient) {
           // The IdP no longer knows this workstation (deleted, or its keys rotated there):
           // register again on the next call instead of failing forever.
           this.client = null;
@@ -275,6 +299,11 @@ export class OidcIdentityProvider implements IdentityProvider {
   /** Revokes the refresh token (which ends the grant) and the access token; best effort, bounded. */
   async revoke(tokens: TokenSet): Promise<void> {
     await this.bounded('revocation', async (client) => {
+      if (typeof client.config.serverMetadata().revocation_endpoint !== 'string') {
+        // LemonLDAP::NG 2.16 has none: the tokens leave the vault (TokenVault) and expire there.
+        this.log.info('The IdP has no revocation endpoint: tokens are forgotten here and expire at the IdP');
+        return;
+      }
       if (tokens.refreshToken) {
         await oidc.tokenRevocation(client.config, tokens.refreshToken, { token_type_hint: 'refresh_token' });
       }

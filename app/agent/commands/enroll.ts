@@ -198,6 +198,9 @@ export async function enrollCommand(
       issuer: policy.idpIssuer,
       secretStore: (options.secretStore ?? (() => new KeyringSecretStore()))(),
       initialAccessToken: policy.idpInitialAccessToken || null,
+      configuredClient: policy.idpClientId
+        ? { clientId: policy.idpClientId, authMethod: policy.idpClientAuthMethod }
+        : null,
       ...(caPem !== undefined ? { caPem } : {}),
       badgeId,
       pin,

@@ -1,13 +1,32 @@
 /**
- * `releve idp check --issuer URL [--ca-file PEM] [--json]`: can this workstation work with that
- * IdP? Reads discovery and JWKS over HTTPS, checks the registration endpoint, the clock skew
- * (the IdP's Date header against ours: tokens and assertions carry times), and lists which of
- * the grants Relève uses the IdP offers. Sends no credentials and registers nothing.
+ * `releve idp check --issuer URL [--ca-file PEM] [--client-id ID [--client-secret-file FILE]]
+ * [--register] [--json]`: can this workstation work with that IdP? Reads discovery and JWKS over
+ * HTTPS, the clock skew (the IdP's Date header against ours: tokens and assertions carry times),
+ * which of the grants Relève uses the IdP offers, and then the client the workstation would use —
+ * one IT registered (policy `idpClientId`, or `--client-id`), or its own registration — and, when
+ * there is one, which sign-ins really work with it: one token request per grant with made-up
+ * values (client-probe.ts), never a person's credentials. Without a registration it prints the
+ * exact RFC 7591 request the workstation would send, and sends it only with `--register`.
  */
 import { readFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
-import { createHttpsFetch, type HttpsFetch } from '../../adapters/idp/https-fetch.js';
-import { registeredClientId } from '../../adapters/idp/workstation-client.js';
+import { createHttpsFetch, type HttpsFetch, type HttpsFetchInit } from '../../adapters/idp/https-fetch.js';
+import { classifyError } from '../../adapters/idp/idp-errors.js';
+import { probeClient, type ProbedGrant } from '../../adapters/idp/client-probe.js';
+import {
+  CIBA_GRANT,
+  clientSecretAccount,
+  JWT_BEARER_GRANT,
+  loadOrRegisterClient,
+  MissingClientCredentialError,
+  NotRegisteredError,
+  offerOf,
+  PASSWORD_GRANT,
+  registeredClientId,
+  registrationMetadata,
+  type ConfiguredClient,
+} from '../../adapters/idp/workstation-client.js';
 import type { Policy } from '../../core/policy.js';
 import type { SecretStore } from '../../core/ports/secret-store.js';
 import type { CliIo } from '../cli.js';
@@ -30,7 +49,32 @@ export interface IdpCheckOptions {
   readonly registration?: (issuer: string) => Promise<string | null>;
   /** Whether policy gives an initial access token (needed until the workstation is registered). */
   readonly hasInitialAccessToken?: boolean;
+  /**
+   * The client to check for real: IT's (`configured`), or else the workstation's registration in
+   * `store`. Absent: only the IdP is checked.
+   */
+  readonly client?: ClientToCheck;
 }
+
+export interface ClientToCheck {
+  /** The OS vault (or, for a one-off `--client-secret-file`, a view of it holding that secret). */
+  readonly store: SecretStore;
+  readonly configured: ConfiguredClient | null;
+  readonly initialAccessToken: string | null;
+  /** Register now (RFC 7591) when not registered, instead of showing what would be sent. */
+  readonly register: boolean;
+  readonly clientName: string;
+}
+
+/** The sign-ins Relève offers, by the grant each needs, in the words IT will read. */
+const SIGN_INS: readonly { readonly grant: ProbedGrant; readonly name: string }[] = [
+  { grant: PASSWORD_GRANT, name: 'badge + PIN' },
+  { grant: JWT_BEARER_GRANT, name: 'CPS card' },
+  { grant: CIBA_GRANT, name: 'e-CPS' },
+  { grant: 'refresh_token', name: 'refresh' },
+];
+
+const CLIENT_AUTH_METHODS = new Set(['private_key_jwt', 'client_secret_basic', 'client_secret_post']);
 
 type Status = 'ok' | 'warn' | 'fail';
 
@@ -85,6 +129,168 @@ function describeError(error: unknown): string {
   const code = (error as { code?: unknown }).code ?? (error.cause as { code?: unknown } | undefined)?.code;
   if (error.name === 'TimeoutError' || error.name === 'AbortError') return 'no answer in time';
   return typeof code === 'string' ? `${error.message} (${code})` : error.message;
+}
+
+type Add = (check: string, status: Status, detail: string) => void;
+
+async function checkRegistration(
+  registration: (issuer: string) => Promise<string | null>,
+  hasInitialAccessToken: boolean,
+  issuer: string,
+  add: Add,
+): Promise<void> {
+  try {
+    const clientId = await registration(issuer);
+    if (clientId) add('workstation', 'ok', `registered with this IdP as client ${clientId}`);
+    else if (hasInitialAccessToken)
+      add(
+        'workstation',
+        'ok',
+        'not registered yet: registers at its first sign-in (policy gives an initial access token)',
+      );
+    else
+      add(
+        'workstation',
+        'fail',
+        'not registered, and policy gives no initial access token (idpInitialAccessToken) to register with',
+      );
+  } catch (error) {
+    add('workstation', 'fail', `the OS vault cannot be read: ${describeError(error)}`);
+  }
+}
+
+/** A placeholder where the request carries the key the workstation makes at registration. */
+const NEW_KEY = { kty: 'EC', crv: 'P-256', x: '<new ES256 key>', y: '<new ES256 key>' };
+
+/**
+ * The client the workstation would use, for real: IT's, or its own registration (made now with
+ * `--register`); then one probe per grant says which sign-ins work with it.
+ */
+async function checkClient(
+  client: ClientToCheck,
+  issuer: string,
+  fetch: HttpsFetch,
+  timeoutMs: number,
+  metadata: Record<string, unknown>,
+  add: Add,
+): Promise<void> {
+  const offer = offerOf(metadata);
+  let registeredNow = false;
+  if (client.configured) {
+    const { clientId, authMethod } = client.configured;
+    add('registration', 'ok', `not needed: IT registered client ${clientId} (${authMethod})`);
+    if (!offer.authMethods.includes(authMethod)) {
+      add(
+        'client',
+        'fail',
+        `the IdP does not offer ${authMethod} (${offer.authMethods.join(', ') || 'none listed'})`,
+      );
+      return;
+    }
+  } else {
+    let clientId: string | null;
+    try {
+      clientId = await registeredClientId(client.store, issuer);
+    } catch (error) {
+      add('workstation', 'fail', `the OS vault cannot be read: ${describeError(error)}`);
+      return;
+    }
+    if (clientId) {
+      add('workstation', 'ok', `registered with this IdP as client ${clientId}`);
+    } else if (typeof metadata.registration_endpoint !== 'string') {
+      add(
+        'registration',
+        'fail',
+        'no registration_endpoint: workstations cannot register themselves (RFC 7591); IT registers a client at the IdP and sets idpClientId',
+      );
+      return;
+    } else if (!client.initialAccessToken) {
+      add(
+        'workstation',
+        'fail',
+        'not registered, and policy gives no initial access token (idpInitialAccessToken) to register with',
+      );
+      return;
+    } else if (!client.register) {
+      const request = registrationMetadata(offer, client.clientName, NEW_KEY, '<new key id>');
+      add(
+        'workstation',
+        'ok',
+        `not registered yet: registers at its first sign-in (policy gives an initial access token); ` +
+          `it will send to ${metadata.registration_endpoint}: ${JSON.stringify(request)} (--register sends it now)`,
+      );
+      return;
+    } else {
+      registeredNow = true;
+    }
+  }
+  let workstation: Awaited<ReturnType<typeof loadOrRegisterClient>>;
+  try {
+    workstation = await loadOrRegisterClient({
+      issuer,
+      store: client.store,
+      initialAccessToken: client.initialAccessToken,
+      configuredClient: client.configured,
+      fetch: (url, init) => fetch(url, init as HttpsFetchInit),
+      timeoutSeconds: Math.max(1, Math.ceil(timeoutMs / 1000)),
+      clientName: client.clientName,
+    });
+  } catch (error) {
+    add(registeredNow ? 'workstation' : 'client', 'fail', describeClientError(error));
+    return;
+  }
+  if (registeredNow) {
+    add('workstation', 'ok', `registered now as client ${workstation.clientId} (kept in the OS vault)`);
+  }
+  const result = await probeClient(
+    workstation,
+    SIGN_INS.map(({ grant }) => grant).filter((grant) => offer.grants.includes(grant)),
+  );
+  if (!result.clientAccepted) {
+    add('client', 'fail', `${result.detail}: a wrong or expired secret, or a key the IdP does not hold`);
+    return;
+  }
+  add('client', 'ok', `the IdP accepts client ${workstation.clientId}`);
+  for (const { grant, name } of SIGN_INS) {
+    const verdict = result.grants.get(grant);
+    const needed = grant === 'refresh_token';
+    if (!verdict) {
+      add(`sign-in ${name}`, needed ? 'fail' : 'warn', `will not work: the IdP does not offer ${grant}`);
+    } else if (verdict.verdict === 'open') {
+      add(`sign-in ${name}`, 'ok', `works with client ${workstation.clientId}`);
+    } else if (verdict.verdict === 'refused') {
+      add(
+        `sign-in ${name}`,
+        needed ? 'fail' : 'warn',
+        `will not work: the IdP does not allow ${grant} for client ${workstation.clientId} (${verdict.code})`,
+      );
+    } else {
+      add(`sign-in ${name}`, 'warn', `unknown: ${verdict.detail}`);
+    }
+  }
+  const works = (grant: ProbedGrant): boolean => result.grants.get(grant)?.verdict === 'open';
+  if (!works(PASSWORD_GRANT) && !works(JWT_BEARER_GRANT)) {
+    add(
+      'sign-in',
+      'fail',
+      `neither badge + PIN nor CPS card sign-in works with client ${workstation.clientId}`,
+    );
+  }
+}
+
+/** Why the client could not be opened, without any secret (the errors carry none). */
+function describeClientError(error: unknown): string {
+  if (error instanceof MissingClientCredentialError || error instanceof NotRegisteredError)
+    return error.message;
+  const cls = classifyError(error, Date.now());
+  switch (cls.kind) {
+    case 'oauth':
+      return `the IdP refused (${cls.error}, HTTP ${cls.status})`;
+    case 'timeout':
+      return 'no answer in time';
+    default:
+      return `${cls.kind}: ${cls.detail}`;
+  }
 }
 
 /** Runs the checks and prints them; exit code 0 when Relève can work with this IdP, 1 otherwise. */
@@ -172,42 +378,28 @@ export async function idpCheck(options: IdpCheckOptions, out: (line: string) => 
       }
     }
 
-    add(
-      'registration',
-      typeof metadata.registration_endpoint === 'string' ? 'ok' : 'fail',
-      typeof metadata.registration_endpoint === 'string'
-        ? `${metadata.registration_endpoint} (workstations register themselves with the initial access token from policy)`
-        : 'no registration_endpoint: workstations cannot register (RFC 7591)',
-    );
-
-    if (options.registration) {
-      try {
-        const clientId = await options.registration(issuer);
-        if (clientId) add('workstation', 'ok', `registered with this IdP as client ${clientId}`);
-        else if (options.hasInitialAccessToken)
-          add(
-            'workstation',
-            'ok',
-            'not registered yet: registers at its first sign-in (policy gives an initial access token)',
-          );
-        else
-          add(
-            'workstation',
-            'fail',
-            'not registered, and policy gives no initial access token (idpInitialAccessToken) to register with',
-          );
-      } catch (error) {
-        add('workstation', 'fail', `the OS vault cannot be read: ${describeError(error)}`);
+    const offer = offerOf(metadata);
+    if (options.client) {
+      await checkClient(options.client, issuer, fetch, timeoutMs, metadata, add);
+    } else {
+      add(
+        'registration',
+        typeof metadata.registration_endpoint === 'string' ? 'ok' : 'fail',
+        typeof metadata.registration_endpoint === 'string'
+          ? `${metadata.registration_endpoint} (workstations register themselves with the initial access token from policy)`
+          : 'no registration_endpoint: workstations cannot register (RFC 7591)',
+      );
+      if (options.registration) {
+        await checkRegistration(options.registration, options.hasInitialAccessToken === true, issuer, add);
       }
     }
-
-    const authMethods = strings(metadata.token_endpoint_auth_methods_supported);
+    const knownMethods = offer.authMethods.filter((method) => CLIENT_AUTH_METHODS.has(method));
     add(
       'client-auth',
-      authMethods.includes('private_key_jwt') ? 'ok' : 'fail',
-      authMethods.includes('private_key_jwt')
-        ? 'private_key_jwt offered'
-        : `private_key_jwt not offered (${authMethods.join(', ') || 'none listed'})`,
+      knownMethods.length > 0 ? 'ok' : 'fail',
+      knownMethods.length > 0
+        ? `${knownMethods.join(', ')} offered`
+        : `no client authentication Relève knows (${offer.authMethods.join(', ') || 'none listed'})`,
     );
     const dpopAlgs = strings(metadata.dpop_signing_alg_values_supported);
     add(
@@ -264,7 +456,21 @@ export interface IdpCommandOptions {
   readonly vault: () => SecretStore;
 }
 
-/** `releve idp check [--issuer URL] [--ca-file PEM] [--json]`, defaults from policy. */
+/** A view of the vault that also holds the secret of a one-off `--client-secret-file` check. */
+function withSecret(vault: SecretStore, clientId: string, secret: string): SecretStore {
+  const account = clientSecretAccount(clientId);
+  return {
+    get: (name) => (name === account ? Promise.resolve(secret) : vault.get(name)),
+    // The check keeps nothing of the one-off secret; a registration it makes goes to the vault.
+    set: (name, value) => (name === account ? Promise.resolve() : vault.set(name, value)),
+    delete: (name) => (name === account ? Promise.resolve(false) : vault.delete(name)),
+  };
+}
+
+/**
+ * `releve idp check [--issuer URL] [--ca-file PEM] [--client-id ID [--client-secret-file FILE]]
+ * [--register] [--json]`, defaults from policy.
+ */
 export async function idpCheckCommand(
   args: readonly string[],
   io: CliIo,
@@ -275,6 +481,9 @@ export async function idpCheckCommand(
     options: {
       issuer: { type: 'string' },
       'ca-file': { type: 'string' },
+      'client-id': { type: 'string' },
+      'client-secret-file': { type: 'string' },
+      register: { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
     },
     strict: true,
@@ -290,16 +499,44 @@ export async function idpCheckCommand(
     io.err('releve idp check: no issuer: pass --issuer URL, or set idpIssuer in policy');
     return 2;
   }
+  const clientId = values['client-id'] ?? (policy.idpClientId || null);
+  const secretFile = values['client-secret-file'];
+  if (secretFile !== undefined && clientId === null) {
+    io.err('releve idp check: --client-secret-file needs --client-id ID (or idpClientId in policy)');
+    return 2;
+  }
+  let vault = options.vault();
+  let configured: ConfiguredClient | null = null;
+  if (clientId !== null) {
+    let authMethod = policy.idpClientAuthMethod;
+    if (secretFile !== undefined) {
+      let secret: string;
+      try {
+        secret = (await readFile(secretFile, 'utf8')).replace(/\r?\n$/, '');
+      } catch (error) {
+        io.err(`releve idp check: cannot read ${secretFile} (${describeError(error)})`);
+        return 1;
+      }
+      vault = withSecret(vault, clientId, secret);
+      // A secret file means a secret client, whatever policy says for the workstation's own.
+      if (authMethod === 'private_key_jwt') authMethod = 'client_secret_basic';
+    }
+    configured = { clientId, authMethod };
+  }
   const caFile = values['ca-file'] ?? (policy.idpCaFile || undefined);
-  const vault = options.vault();
   return idpCheck(
     {
       issuer,
       caFile,
       json: values.json,
       timeoutMs: policy.authenticationTimeoutSeconds * 1000,
-      registration: (checked) => registeredClientId(vault, checked),
-      hasInitialAccessToken: policy.idpInitialAccessToken !== '',
+      client: {
+        store: vault,
+        configured,
+        initialAccessToken: policy.idpInitialAccessToken || null,
+        register: values.register,
+        clientName: `Relève ${hostname()}`,
+      },
     },
     io.out,
   );

@@ -68,6 +68,12 @@ export interface IdentityProvider {
    * does not offer e-CPS.
    */
   signInWithEcps?(nationalId: string, bindingMessage: string, signal?: CancelSignal): Promise<EcpsResult>;
+  /**
+   * Whether the IdP, as last seen, can do e-CPS (CIBA): false while unknown and when it cannot.
+   * Synchronous, for the screens; the first call may start finding out. Absent: the presence of
+   * `signInWithEcps` decides.
+   */
+  offersEcps?(): boolean;
   refresh(refreshToken: string): Promise<RefreshResult>;
   revoke(tokens: TokenSet): Promise<void>;
 }

@@ -118,6 +118,9 @@ declare module 'oidc-provider' {
       options?: { mergeWithLastSubmission?: boolean },
     ): Promise<void>;
     readonly Grant: new (fields: { accountId: string; clientId: string }) => GrantInstance;
+    readonly Client: {
+      readonly adapter: { upsert(id: string, payload: Record<string, unknown>): Promise<void> };
+    };
     readonly AccessToken: { find(value: string): Promise<AccessTokenInstance | undefined> };
     readonly BackchannelAuthenticationRequest: {
       find(

@@ -73,7 +73,28 @@ export interface ReferenceIdpOptions {
   readonly cibaPollIntervalSeconds?: number;
   /** Epoch ms for the lockout and the card assertion checks; tests move it instead of sleeping. */
   readonly now?: () => number;
+  /**
+   * What it offers; default everything. `thirdParty()` below is configured like a common
+   * third-party IdP: registration, password grant and refresh, no CIBA, no JWT bearer, no DPoP.
+   */
+  readonly offer?: IdpOfferOptions;
 }
+
+export interface IdpOfferOptions {
+  readonly jwtBearer?: boolean;
+  readonly ciba?: boolean;
+  readonly dpop?: boolean;
+  /** Default `['private_key_jwt']`. */
+  readonly clientAuthMethods?: readonly ('private_key_jwt' | 'client_secret_basic' | 'client_secret_post')[];
+}
+
+/** A standard oidc-provider configured like a third party: no CIBA, no JWT bearer grant, no DPoP. */
+export const THIRD_PARTY_OFFER: IdpOfferOptions = {
+  jwtBearer: false,
+  ciba: false,
+  dpop: false,
+  clientAuthMethods: ['private_key_jwt', 'client_secret_basic', 'client_secret_post'],
+};
 
 export interface CibaRequest {
   readonly authReqId: string;
@@ -105,6 +126,8 @@ export interface ReferenceIdp {
   /** The e-CPS app approves (the person picked the right number and entered their password). */
   approve(authReqId: string): Promise<void>;
   deny(authReqId: string): Promise<void>;
+  /** IT registers a client in the IdP's console (client_id, auth method, jwks or client_secret...). */
+  registerClient(metadata: Record<string, unknown>): Promise<void>;
   /** Holds every token response this long (a slow IdP); 0 to stop. */
   setTokenDelay(ms: number): void;
   /** Closes the listener and every open connection. */
@@ -221,6 +244,7 @@ function sendJson(
 
 export async function startReferenceIdp(options: ReferenceIdpOptions = {}): Promise<ReferenceIdp> {
   const now = options.now ?? Date.now;
+  const offer = options.offer ?? {};
   // Key generation dominates start-up: make the RSA material in parallel, sign with EC.
   const [tls, cardPki, signingKeys] = await Promise.all([
     options.tls ? Promise.resolve(options.tls) : createTlsMaterial(['localhost']),
@@ -267,7 +291,7 @@ export async function startReferenceIdp(options: ReferenceIdpOptions = {}): Prom
       id_token_signed_response_alg: 'ES256',
       token_endpoint_auth_method: 'private_key_jwt',
     },
-    clientAuthMethods: ['private_key_jwt'],
+    clientAuthMethods: [...(offer.clientAuthMethods ?? ['private_key_jwt'])],
     scopes: [...SUPPORTED_SCOPES],
     adapter: createMemoryAdapter(),
     claims: {
@@ -288,9 +312,9 @@ export async function startReferenceIdp(options: ReferenceIdpOptions = {}): Prom
       registration: { enabled: true, initialAccessToken },
       revocation: { enabled: true },
       userinfo: { enabled: true },
-      dPoP: { enabled: true },
+      dPoP: { enabled: offer.dpop ?? true },
       ciba: {
-        enabled: true,
+        enabled: offer.ciba ?? true,
         deliveryModes: ['poll'],
         processLoginHint: (_ctx: unknown, loginHint: string) =>
           directory.findByNationalId(loginHint)?.personId,
@@ -340,7 +364,8 @@ export async function startReferenceIdp(options: ReferenceIdpOptions = {}): Prom
       Interaction: 600,
     },
   });
-  const backchannelPath = new URL(provider.urlFor('backchannel_authentication')).pathname;
+  const backchannelPath =
+    (offer.ciba ?? true) ? new URL(provider.urlFor('backchannel_authentication')).pathname : null;
   provider.use(async (ctx, next) => {
     await next();
     // oidc-provider leaves `interval` out, and clients then wait 5 s between polls.
@@ -426,33 +451,34 @@ export async function startReferenceIdp(options: ReferenceIdpOptions = {}): Prom
     ['username', 'password', 'scope'],
   );
 
-  provider.registerGrantType(
-    JWT_BEARER_GRANT,
-    async (ctx) => {
-      const assertion = ctx.oidc.params.assertion;
-      if (!assertion) throw new errors.InvalidRequest('assertion is required');
-      const check = await checkCardAssertion(
-        assertion,
-        { rootPems: [cardPki.rootPem], intermediatePems: [cardPki.intermediatePem] },
-        {
-          clientId: ctx.oidc.client.clientId,
-          audiences: [issuer, provider.urlFor('token')],
-          seenJti: seenAssertionIds,
-          now: new Date(now()),
-        },
-      );
-      if (!check.ok) throw new errors.CustomOIDCProviderError('invalid_grant', check.reason);
-      const person = directory.findByNationalId(check.nationalId);
-      if (!person) {
-        throw new errors.CustomOIDCProviderError(
-          'invalid_grant',
-          `no account is linked to national ID ${check.nationalId}`,
+  if (offer.jwtBearer ?? true)
+    provider.registerGrantType(
+      JWT_BEARER_GRANT,
+      async (ctx) => {
+        const assertion = ctx.oidc.params.assertion;
+        if (!assertion) throw new errors.InvalidRequest('assertion is required');
+        const check = await checkCardAssertion(
+          assertion,
+          { rootPems: [cardPki.rootPem], intermediatePems: [cardPki.intermediatePem] },
+          {
+            clientId: ctx.oidc.client.clientId,
+            audiences: [issuer, provider.urlFor('token')],
+            seenJti: seenAssertionIds,
+            now: new Date(now()),
+          },
         );
-      }
-      return issueFor(ctx, person, 'card', JWT_BEARER_GRANT);
-    },
-    ['assertion', 'scope'],
-  );
+        if (!check.ok) throw new errors.CustomOIDCProviderError('invalid_grant', check.reason);
+        const person = directory.findByNationalId(check.nationalId);
+        if (!person) {
+          throw new errors.CustomOIDCProviderError(
+            'invalid_grant',
+            `no account is linked to national ID ${check.nationalId}`,
+          );
+        }
+        return issueFor(ctx, person, 'card', JWT_BEARER_GRANT);
+      },
+      ['assertion', 'scope'],
+    );
 
   /** `POST /badges`: the person's access token (Bearer, or DPoP with its proof), `{ badgeId, pin }`. */
   async function enroll(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -688,6 +714,13 @@ export async function startReferenceIdp(options: ReferenceIdpOptions = {}): Prom
     pendingCiba: () => [...pending.values()],
     approve: (authReqId) => settleCiba(authReqId, 'approve'),
     deny: (authReqId) => settleCiba(authReqId, 'deny'),
+    registerClient: async (metadata) => {
+      const clientId = metadata.client_id;
+      if (typeof clientId !== 'string') throw new Error('registerClient: client_id is required');
+      // What the IdP's console does: the client is in its store; the provider validates its
+      // metadata when it loads it, as for a registered one.
+      await provider.Client.adapter.upsert(clientId, metadata);
+    },
     setTokenDelay: (ms) => {
       tokenDelayMs = Math.max(0, ms);
     },

@@ -141,4 +141,38 @@ describe('broken answers', () => {
     expect(result.ok).toBe(false);
     expect(JSON.stringify(result)).not.toContain('1234');
   });
+
+  it('keeps a PIN the IdP echoes in its error code out of the log: unknown codes become a fixed word', async () => {
+    const lines: string[] = [];
+    const log = {
+      debug: (message: string, fields?: object) => lines.push(message + JSON.stringify(fields ?? {})),
+      info: (message: string, fields?: object) => lines.push(message + JSON.stringify(fields ?? {})),
+      warn: (message: string, fields?: object) => lines.push(message + JSON.stringify(fields ?? {})),
+      error: (message: string, fields?: object) => lines.push(message + JSON.stringify(fields ?? {})),
+    };
+    rogue.setTokenAnswer(() => ({ status: 400, body: { error: 'PIN 4827 refused for badge' } }));
+    const echoing = new OidcIdentityProvider({
+      issuer: rogue.issuer,
+      secretStore: new MemorySecretStore(),
+      initialAccessToken: 'any',
+      caPem: rogue.caPem,
+      log,
+    });
+    const result = await echoing.signInWithBadge('04A1B2C3D4E5F6', new TextEncoder().encode('4827'));
+    expect(result).toEqual(idpError);
+    expect(lines.length).toBeGreaterThan(0);
+    expect(lines.join('\n')).not.toContain('4827');
+    expect(lines.join('\n')).toContain('non_standard_error');
+  });
+
+  it('clamps an IdP that says more tries are left than a PIN prompt can show', async () => {
+    rogue.setTokenAnswer(() => ({
+      status: 400,
+      body: { error: 'invalid_grant', error_description: 'wrong PIN; 20 tries left' },
+    }));
+    expect(await provider().signInWithBadge('04A1B2C3D4E5F6', pin())).toEqual({
+      ok: false,
+      failure: { reason: 'wrong-pin', triesLeft: 15 },
+    });
+  });
 });
