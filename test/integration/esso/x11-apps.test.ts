@@ -114,7 +114,8 @@ describe('LABO, a Tk login window (typed through XTEST)', () => {
     expect(logins(labo)[1]).toMatchObject({ password: DOCTOR_LABO.password });
     expect(ws.essoAudit().find((r) => r.action === 'esso-switch')).toMatchObject({
       outcome: 'success',
-      reason: 'logout',
+      reason: 'switch-done',
+      detail: 'logout',
       personId: NURSE.personId,
       application: 'labo',
     });

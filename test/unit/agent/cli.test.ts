@@ -70,11 +70,11 @@ describe('releve agent and a changing policy', () => {
     });
     expect(await run.code).toBe(0);
     expect(audits(run)).toEqual([
-      'agent-started/info/mode shared-kiosk',
+      'agent-started/info/start: mode shared-kiosk',
       'agent-stopped/info/stop',
       'policy-changed/info/policy-changed: locale',
-      'agent-started/info/mode shared-kiosk',
-      expect.stringMatching(/^policy-fallback\/info\/graceRetapMinutes: must be an integer/),
+      'agent-started/info/start: mode shared-kiosk',
+      expect.stringMatching(/^policy-fallback\/info\/policy-invalid: graceRetapMinutes: must be an integer/),
       'agent-stopped/info/stop',
     ]);
     expect(run.world.memoryAudit.records.map((r) => r.action)).toContain('policy-changed');
@@ -110,7 +110,7 @@ describe('releve agent and a changing policy', () => {
     });
     expect(await run.code).toBe(0);
     expect(audits(run)).toEqual([
-      'agent-started/info/mode shared-kiosk',
+      'agent-started/info/start: mode shared-kiosk',
       expect.stringMatching(
         /^policy-changed\/failure\/policy-change-refused: inactivityLockMinutes: must be/,
       ),

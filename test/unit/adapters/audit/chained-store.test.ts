@@ -139,7 +139,8 @@ describe('chained audit store', () => {
     ]);
     expect(records[1]?.record).toMatchObject({
       action: 'audit-trail-repaired',
-      reason: expect.stringMatching(/^torn tail of 42 bytes after chain position \d+ cut off/),
+      reason: 'torn-tail-cut',
+      detail: expect.stringMatching(/^torn tail of 42 bytes after chain position \d+ cut off/),
     });
     expect(await verdict(directory)).toMatchObject({ ok: true, summary: { records: 3 } });
     const kept = readdirSync(directory).filter((name) => name.startsWith('audit.torn-'));

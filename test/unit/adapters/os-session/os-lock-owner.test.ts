@@ -84,9 +84,10 @@ describe('os-lock: only its owner unlocks an OS session', () => {
       outcome: 'failure',
       personId: DOCTOR.personId,
     });
-    expect(refused?.reason).toBe(
-      'os-session-not-owner: greeter: the session in front is not theirs and they have none here',
-    );
+    expect(refused).toMatchObject({
+      reason: 'os-session-not-owner',
+      detail: 'greeter: the session in front is not theirs and they have none here',
+    });
     const said = events.flatMap((e) => (e.type === 'feedback' ? [e.text] : []));
     expect(said.at(-1)).toBe('Cette session appartient à une autre personne — ouvrez la vôtre');
     await agent.stop();
@@ -109,8 +110,8 @@ describe('os-lock: only its owner unlocks an OS session', () => {
     expect(logind.active).toBe('c5');
     expect(logind.locked.has('c2')).toBe(true);
     expect(agent.snapshot()).toMatchObject({ phase: 'active', user: { displayName: DOCTOR.displayName } });
-    expect(audits(events).map((r) => r.reason)).toContain(
-      'os-session: their own session brought to the front',
+    expect(audits(events)).toContainEqual(
+      expect.objectContaining({ reason: 'os-session-own', detail: 'their own session brought to the front' }),
     );
     await agent.stop();
   });
@@ -145,17 +146,9 @@ describe('os-lock: only its owner unlocks an OS session', () => {
   it('holds break-glass and e-CPS to the same check', async () => {
     const logind = new FakeLogind([{ id: 'c2', user: NURSE.personId, seat: 'seat0' }], 'c2');
     const { agent, world } = await startOsLockAgent(logind);
-    await agent.dispatch({
-      type: 'break-glass-requested',
-      person: {
-        personId: DOCTOR.personId,
-        displayName: DOCTOR.displayName,
-        nationalId: null,
-        profession: null,
-      },
-      justification: 'arrêt cardiaque salle 3',
-    });
-    await agent.idle();
+    // Break-glass: the requester gives a reason, then signs in with their own badge and PIN.
+    await agent.dispatch({ type: 'break-glass-requested', justification: 'arrêt cardiaque salle 3' });
+    await signIn(agent, world, DOCTOR);
     expect(logind.unlocked).toEqual([]);
     expect(agent.snapshot().phase).toBe('locked');
 
