@@ -22,7 +22,17 @@ export default {
   // real daemons; a hang still ends here rather than at CI's limit.
   testTimeout: 60_000,
   projects: [
-    { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
+    // Unit tests mirror app/ (the test of app/X/Y.ts is test/unit/X/Y.test.ts); tests of the
+    // harness and of the benchmark's own code sit beside what they test.
+    {
+      ...common,
+      displayName: 'unit',
+      testMatch: [
+        '<rootDir>/test/unit/**/*.test.ts',
+        '<rootDir>/test/harness/**/*.test.ts',
+        '<rootDir>/test/bench/**/*.test.ts',
+      ],
+    },
     // Real daemons and servers: allow for their start-up, and run files one after another
     // where they share a system service (pcscd, the vpcd port).
     {

@@ -8,7 +8,7 @@
  * (`auth-result` ok for the current attempt: a PIN checked, or an approval in the e-CPS app for
  * the very national ID that was asked for), a grace re-tap of a badge whose holder did a full
  * sign-in here within the grace period, an undo of one's own tap-out, and break-glass when
- * policy allows it. Property tests in test/unit/core check this over random event sequences.
+ * policy allows it. Property tests in test/unit/core/session check this over random event sequences.
  */
 import { missingCase } from '../exhaustive.js';
 import type { MessageKey } from '../messages.js';
