@@ -131,14 +131,15 @@ function printWindow(io: CliIo, json: boolean, fields: Record<string, unknown>, 
   );
 }
 
-async function probe(args: readonly string[], io: CliIo, deps: EssoCommandDeps): Promise<number> {
-  const { values } = parseArgs({
-    args: [...args],
-    strict: true,
-    options: { json: { type: 'boolean' }, watch: { type: 'boolean' }, profiles: { type: 'string' } },
-  });
-  const profiles = profilesFrom(values.profiles, deps, io);
-  let driver;
+type CommandDriver = Awaited<ReturnType<EssoCommandDeps['driver']>>;
+
+/** Opens the desktop driver (a clear line when there is no desktop), runs `use`, always stops it. */
+async function withDriver(
+  deps: EssoCommandDeps,
+  io: CliIo,
+  use: (driver: CommandDriver) => Promise<number>,
+): Promise<number> {
+  let driver: CommandDriver;
   try {
     driver = await deps.driver();
   } catch (error) {
@@ -146,6 +147,20 @@ async function probe(args: readonly string[], io: CliIo, deps: EssoCommandDeps):
     return 1;
   }
   try {
+    return await use(driver);
+  } finally {
+    await driver.stop();
+  }
+}
+
+async function probe(args: readonly string[], io: CliIo, deps: EssoCommandDeps): Promise<number> {
+  const { values } = parseArgs({
+    args: [...args],
+    strict: true,
+    options: { json: { type: 'boolean' }, watch: { type: 'boolean' }, profiles: { type: 'string' } },
+  });
+  const profiles = profilesFrom(values.profiles, deps, io);
+  return withDriver(deps, io, async (driver) => {
     const json = values.json ?? false;
     for (const window of await driver.windows()) printWindow(io, json, describe(window, profiles));
     if (!values.watch) return 0;
@@ -158,22 +173,13 @@ async function probe(args: readonly string[], io: CliIo, deps: EssoCommandDeps):
     await deps.untilSignal();
     stop();
     return 0;
-  } finally {
-    await driver.stop();
-  }
+  });
 }
 
 /** A draft profile from the window in front: its class and title, a typical login sequence. */
 async function learn(args: readonly string[], io: CliIo, deps: EssoCommandDeps): Promise<number> {
   parseArgs({ args: [...args], strict: true, options: { profiles: { type: 'string' } } });
-  let driver;
-  try {
-    driver = await deps.driver();
-  } catch (error) {
-    io.err(`releve: ${(error as Error).message}`);
-    return 1;
-  }
-  try {
+  return withDriver(deps, io, async (driver) => {
     const window = await driver.focusedWindow();
     if (!window) {
       io.err('releve: no application window has the focus: click in the login window, then run this again');
@@ -215,7 +221,5 @@ async function learn(args: readonly string[], io: CliIo, deps: EssoCommandDeps):
     );
     io.out(JSON.stringify(draft, null, 2));
     return 0;
-  } finally {
-    await driver.stop();
-  }
+  });
 }

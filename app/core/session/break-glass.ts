@@ -5,9 +5,9 @@
  */
 import { sanitizeDisplayText } from '../messages.js';
 import type { BadgePresentation, Person } from '../identity.js';
-import { closeSuspended } from './foreground.js';
+import { closeSuspended, sessionUserOf } from './foreground.js';
 import { MINUTE, SECOND, withPhase, type Step } from './step.js';
-import { BREAK_GLASS_REQUESTS_PER_HOUR, type SessionState, type SessionUser } from './types.js';
+import { BREAK_GLASS_REQUESTS_PER_HOUR, type SessionState } from './types.js';
 
 const HOUR = 60 * MINUTE;
 
@@ -54,16 +54,7 @@ export function openBreakGlass(
   badge: BadgePresentation,
   justification: string,
 ): SessionState {
-  const user: SessionUser = {
-    ...person,
-    badgeId: badge.badgeId,
-    badgeKind: badge.kind,
-    readerName: badge.readerName,
-    contactCard: badge.contact,
-    method: 'break-glass',
-    fullAuthAt: step.now,
-    offline: false,
-  };
+  const user = sessionUserOf(person, badge, 'break-glass', step.now, false);
   step.feedback('break-glass', { name: user.displayName, minutes: step.policy.breakGlassMinutes });
   step.audit('break-glass', 'success', 'break-glass-requested', {
     person,

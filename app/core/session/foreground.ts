@@ -4,11 +4,31 @@
  */
 import type { AuditReason } from '../audit.js';
 import { missingCase } from '../exhaustive.js';
-import type { BadgePresentation } from '../identity.js';
+import type { AuthMethod, BadgePresentation, Person } from '../identity.js';
 import type { MessageKey } from '../messages.js';
 import { type GraceEntry, type SessionState, type SessionUser } from './types.js';
 import type { Step } from './step.js';
 import { activePhase, withPhase } from './step.js';
+
+/** The person a badge has just let in, as the session keeps them: who, by which badge, how, when. */
+export function sessionUserOf(
+  person: Person,
+  badge: BadgePresentation,
+  method: AuthMethod,
+  now: number,
+  offline: boolean,
+): SessionUser {
+  return {
+    ...person,
+    badgeId: badge.badgeId,
+    badgeKind: badge.kind,
+    readerName: badge.readerName,
+    contactCard: badge.contact,
+    method,
+    fullAuthAt: now,
+    offline,
+  };
+}
 
 export function validGrace(state: SessionState, badgeId: string, now: number): GraceEntry | undefined {
   return state.grace.find((entry) => entry.badgeId === badgeId && entry.expiresAt > now);

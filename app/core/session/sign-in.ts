@@ -17,7 +17,7 @@ import {
 import type { Step } from './step.js';
 import { MINUTE, SECOND, activePhase, withPhase } from './step.js';
 import { openBreakGlass } from './break-glass.js';
-import { bringForward, endGrace, graceRetap, setAside, validGrace } from './foreground.js';
+import { bringForward, endGrace, graceRetap, sessionUserOf, setAside, validGrace } from './foreground.js';
 
 export function isCurrent(interaction: Interaction, attemptId: number): boolean {
   return interaction.attemptId === attemptId;
@@ -112,17 +112,8 @@ export function signIn(
   const { badge, over } = interaction;
   const person = outcome.person;
   const ecps = badge.kind === 'ecps';
-  const user: SessionUser = {
-    ...person,
-    badgeId: badge.badgeId,
-    badgeKind: badge.kind,
-    readerName: badge.readerName,
-    contactCard: badge.contact,
-    // An approval in the e-CPS app is an e-CPS sign-in, whatever else the result claims.
-    method: ecps ? 'ecps' : outcome.method,
-    fullAuthAt: step.now,
-    offline: outcome.offline,
-  };
+  // An approval in the e-CPS app is an e-CPS sign-in, whatever else the result claims.
+  const user = sessionUserOf(person, badge, ecps ? 'ecps' : outcome.method, step.now, outcome.offline);
   const how = over ? 'tap-over' : 'tap-in';
   step.audit('authentication', 'success', ecps ? `ecps-${how}` : how, {
     person,
