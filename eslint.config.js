@@ -25,6 +25,24 @@ export default tseslint.config(
     },
   },
   {
+    // Shipped code is linted with its types: a floating promise, an unbound method or a switch
+    // that forgets a case are bugs the compiler alone does not report.
+    files: ['app/**/*.ts'],
+    extends: [tseslint.configs.recommendedTypeChecked],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      // Every switch over a union names each case (or says why not in a default): adding a
+      // phase, an event or an error kind without deciding what it does is then a lint error.
+      '@typescript-eslint/switch-exhaustiveness-check': [
+        'error',
+        { considerDefaultExhaustiveForUnions: true, requireDefaultForNonUnion: false },
+      ],
+      // Off: ports return promises, and an implementation that has nothing to await (a fake, a
+      // guard that answers at once) is still right to be async — it keeps throws as rejections.
+      '@typescript-eslint/require-await': 'off',
+    },
+  },
+  {
     // The CLI, the demo, benchmarks and tests talk to a terminal on purpose.
     files: ['app/agent/cli*.ts', 'test/**', 'build/**', 'bin/**'],
     rules: { 'no-console': 'off' },

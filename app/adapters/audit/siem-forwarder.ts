@@ -222,7 +222,8 @@ export class SiemForwarder {
         this.options.maxRetryMs ?? 60_000,
       );
       // Once per outage at warn level; the retries after it at debug, so days down do not flood the log.
-      (this.failures === 1 ? this.options.log.warn : this.options.log.debug)(
+      const { log } = this.options;
+      (this.failures === 1 ? log.warn.bind(log) : log.debug.bind(log))(
         'SIEM not reachable; audit records stay queued in the trail',
         { error: String((error as Error).message ?? error), queuedAfter: this.cursor, retryInMs: wait },
       );

@@ -115,7 +115,7 @@ export interface HidBadgeSourceOptions {
 
 const nodeHidBinding: HidBinding = {
   devices: () => HID.devices(),
-  open: (path) => new HID.HID(path) as unknown as HidDeviceHandle,
+  open: (path) => new HID.HID(path),
 };
 
 export class HidBadgeSource implements BadgeSource {

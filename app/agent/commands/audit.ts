@@ -120,7 +120,13 @@ const CSV_COLUMNS = [
 
 /** RFC 4180 quoting, and no cell a spreadsheet would run as a formula (names come from cards and IdPs). */
 function csvCell(value: unknown): string {
-  let text = value === null || value === undefined ? '' : String(value);
+  // Strings as they are; numbers, booleans and the record's lists as JSON (never "[object Object]").
+  let text =
+    value === null || value === undefined
+      ? ''
+      : typeof value === 'string'
+        ? value
+        : (JSON.stringify(value) ?? '');
   if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }

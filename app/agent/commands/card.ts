@@ -161,8 +161,8 @@ export async function cardCommand(
       json: values.json,
       ...(values.reader ? { reader: values.reader } : {}),
       trusted: options.trusted,
-      err: io.err,
+      err: (line) => io.err(line),
     },
-    io.out,
+    (line) => io.out(line),
   );
 }

@@ -11,7 +11,7 @@
 import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
-import { createHttpsFetch, type HttpsFetch, type HttpsFetchInit } from '../../adapters/idp/https-fetch.js';
+import { createHttpsFetch, type HttpsFetch } from '../../adapters/idp/https-fetch.js';
 import { classifyError } from '../../adapters/idp/idp-errors.js';
 import { probeClient, type ProbedGrant } from '../../adapters/idp/client-probe.js';
 import {
@@ -231,7 +231,7 @@ async function checkClient(
       store: client.store,
       initialAccessToken: client.initialAccessToken,
       configuredClient: client.configured,
-      fetch: (url, init) => fetch(url, init as HttpsFetchInit),
+      fetch: (url, init) => fetch(url, init),
       timeoutSeconds: Math.max(1, Math.ceil(timeoutMs / 1000)),
       clientName: client.clientName,
     });
@@ -538,6 +538,6 @@ export async function idpCheckCommand(
         clientName: `Relève ${hostname()}`,
       },
     },
-    io.out,
+    (line) => io.out(line),
   );
 }

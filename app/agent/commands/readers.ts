@@ -160,6 +160,6 @@ export async function readersCommand(
       until: options.untilSignal,
       ...(options.settleMs === undefined ? {} : { settleMs: options.settleMs }),
     },
-    io.out,
+    (line) => io.out(line),
   );
 }
