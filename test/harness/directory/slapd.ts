@@ -13,6 +13,7 @@ import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import type { TestPerson } from '../people.js';
 
 const run = promisify(execFile);
 
@@ -30,6 +31,18 @@ export interface DirectoryPerson {
   readonly password: string;
   readonly badges: readonly { readonly uid: string; readonly pin: string }[];
 }
+
+/** A test person as the directory holds them: their badge with its PIN, a password of their own. */
+export const asDirectoryPerson = (person: TestPerson): DirectoryPerson => ({
+  personId: person.personId,
+  givenName: person.givenName,
+  surname: person.surname,
+  displayName: person.displayName,
+  nationalId: person.nationalId,
+  profession: person.profession ?? '',
+  password: `directory-${person.personId}`,
+  badges: [{ uid: person.badgeUid, pin: person.pin }],
+});
 
 export interface LdapDirectory {
   readonly url: string;

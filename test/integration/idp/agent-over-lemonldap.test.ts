@@ -13,26 +13,11 @@ import { clientSecretAccount } from '../../../app/adapters/idp/workstation-clien
 import { KeyringSecretStore } from '../../../app/adapters/vault/keyring-secret-store.js';
 import { DEFAULT_POLICY, type Policy } from '../../../app/core/policy.js';
 import { shippedWorkstation } from '../../harness/configured-site.js';
-import {
-  startLdapDirectory,
-  type DirectoryPerson,
-  type LdapDirectory,
-} from '../../harness/directory/slapd.js';
+import { startLdapDirectory, asDirectoryPerson, type LdapDirectory } from '../../harness/directory/slapd.js';
 import { startLemonLdap, type LemonLdap } from '../../harness/lemonldap/lemonldap.js';
 import { startPcscd, type RunningPcscd } from '../../harness/pcscd.js';
-import { DOCTOR, NURSE, type TestPerson } from '../../harness/people.js';
+import { DOCTOR, NURSE } from '../../harness/people.js';
 import { typePin } from '../../harness/scenarios.js';
-
-const asDirectoryPerson = (person: TestPerson): DirectoryPerson => ({
-  personId: person.personId,
-  givenName: person.givenName,
-  surname: person.surname,
-  displayName: person.displayName,
-  nationalId: person.nationalId,
-  profession: person.profession ?? '',
-  password: `directory-${person.personId}`,
-  badges: [{ uid: person.badgeUid, pin: person.pin }],
-});
 
 let pcscd: RunningPcscd;
 let directory: LdapDirectory;

@@ -15,26 +15,12 @@ import { clientSecretAccount } from '../../../app/adapters/idp/workstation-clien
 import { idpCheckCommand } from '../../../app/agent/commands/idp-check.js';
 import { DEFAULT_POLICY } from '../../../app/core/policy.js';
 import type { IdpResult, SignedInPerson } from '../../../app/core/ports/index.js';
-import {
-  startLdapDirectory,
-  type DirectoryPerson,
-  type LdapDirectory,
-} from '../../harness/directory/slapd.js';
+import { startLdapDirectory, asDirectoryPerson, type LdapDirectory } from '../../harness/directory/slapd.js';
 import { startLemonLdap, type LemonLdap } from '../../harness/lemonldap/lemonldap.js';
-import { DOCTOR, NURSE, type TestPerson } from '../../harness/people.js';
+import { DOCTOR, NURSE } from '../../harness/people.js';
 import { MemorySecretStore } from '../../harness/sim/memory-stores.js';
 
 const pinOf = (digits: string): Uint8Array => new TextEncoder().encode(digits);
-const asDirectoryPerson = (person: TestPerson): DirectoryPerson => ({
-  personId: person.personId,
-  givenName: person.givenName,
-  surname: person.surname,
-  displayName: person.displayName,
-  nationalId: person.nationalId,
-  profession: person.profession ?? '',
-  password: `directory-${person.personId}`,
-  badges: [{ uid: person.badgeUid, pin: person.pin }],
-});
 
 let directory: LdapDirectory;
 let llng: LemonLdap;
