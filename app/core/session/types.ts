@@ -168,6 +168,21 @@ export const INITIAL_STATE: SessionState = Object.freeze({
 
 const attemptId = z.number().int().nonnegative();
 
+/** Sign-in failures that carry nothing but their reason. */
+export const PLAIN_FAILURE_REASONS = [
+  'card-blocked',
+  'unknown-badge',
+  'idp-unreachable',
+  'idp-error',
+  'card-error',
+  'card-removed',
+  'timeout',
+  /** The person refused in the e-CPS app. */
+  'ecps-denied',
+  /** The e-CPS request expired at the IdP before the person answered. */
+  'ecps-expired',
+] as const;
+
 const authOutcomeSchema = z.discriminatedUnion('reason', [
   z
     .object({
@@ -189,21 +204,7 @@ const authOutcomeSchema = z.discriminatedUnion('reason', [
       retryAfterSeconds: z.number().int().nonnegative().nullable(),
     })
     .strict(),
-  ...(
-    [
-      'card-blocked',
-      'unknown-badge',
-      'idp-unreachable',
-      'idp-error',
-      'card-error',
-      'card-removed',
-      'timeout',
-      /** The person refused in the e-CPS app. */
-      'ecps-denied',
-      /** The e-CPS request expired at the IdP before the person answered. */
-      'ecps-expired',
-    ] as const
-  ).map((reason) => z.object({ reason: z.literal(reason) }).strict()),
+  ...PLAIN_FAILURE_REASONS.map((reason) => z.object({ reason: z.literal(reason) }).strict()),
 ]);
 export type AuthOutcome = z.infer<typeof authOutcomeSchema>;
 export type AuthFailureReason = Exclude<AuthOutcome['reason'], 'ok'>;

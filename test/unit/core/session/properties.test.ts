@@ -19,6 +19,7 @@ import type { Policy } from '../../../../app/core/policy.js';
 import { foregroundUser, transition } from '../../../../app/core/session/machine.js';
 import {
   INITIAL_STATE,
+  PLAIN_FAILURE_REASONS,
   type AuthOutcome,
   type SessionEvent,
   type SessionState,
@@ -62,21 +63,7 @@ const outcomeArb: fc.Arbitrary<AuthOutcome> = fc.oneof(
     reason: fc.constant('too-many-attempts' as const),
     retryAfterSeconds: fc.constantFrom(60, null),
   }),
-  fc.constantFrom(
-    ...(
-      [
-        'card-blocked',
-        'unknown-badge',
-        'idp-unreachable',
-        'idp-error',
-        'card-error',
-        'card-removed',
-        'timeout',
-        'ecps-denied',
-        'ecps-expired',
-      ] as const
-    ).map((reason) => ({ reason })),
-  ),
+  fc.constantFrom(...PLAIN_FAILURE_REASONS.map((reason) => ({ reason }))),
 );
 
 /** National IDs e-CPS may be asked for: the nurse's, the doctor's, and one nobody holds. */
