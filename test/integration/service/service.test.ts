@@ -13,10 +13,11 @@ import {
   mkdtempSync,
   readFileSync,
   realpathSync,
+  statSync,
   rmSync,
   writeFileSync,
 } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 
 const NODE = realpathSync('node_modules/.bin/node');
@@ -99,8 +100,26 @@ let desktop: TestUser;
 let stranger: TestUser;
 let service: ChildProcess | undefined;
 
+/**
+ * The throwaway users run node, the client and the CLI from this checkout, so they must be able
+ * to traverse every folder above it; a checkout under a 0700 folder (`mktemp -d`) is not. The
+ * search bit alone is granted for the suite (never read), and taken back after.
+ */
+const searchBitsGranted: string[] = [];
+function letOthersTraverseCheckout(): void {
+  for (let folder = process.cwd(); ; folder = dirname(folder)) {
+    const mode = statSync(folder).mode & 0o7777;
+    if ((mode & 0o001) === 0) {
+      chmodSync(folder, mode | 0o001);
+      searchBitsGranted.push(folder);
+    }
+    if (dirname(folder) === folder) break;
+  }
+}
+
 beforeAll(async () => {
   if (process.getuid?.() !== 0) throw new Error('this suite needs root (useradd, setpriv): run it as root');
+  letOthersTraverseCheckout();
   const suffix = String(process.pid % 100000);
   desktop = makeUser(`rlvdesk${suffix}`);
   stranger = makeUser(`rlvother${suffix}`);
@@ -124,6 +143,7 @@ afterAll(async () => {
   expect(await stopService(service)).toBe(0);
   for (const user of [desktop, stranger]) if (user) spawnSync('userdel', [user.name]);
   rmSync(root, { recursive: true, force: true });
+  for (const folder of searchBitsGranted) chmodSync(folder, statSync(folder).mode & 0o7776);
 });
 
 describe('the service socket, as the desktop user', () => {
